@@ -1,0 +1,17 @@
+//! The shop's domain: six aggregates, their commands and events, and the value types they
+//! are made of. Pure: no I/O, no clock, no random ids; time and ids arrive in commands.
+//!
+//! - [`values`]: money, ids, quantities, emails, addresses, bounded text;
+//! - [`aggregate`]: the [`Decider`] shape every aggregate follows and its cqrs-es glue;
+//! - one module per aggregate: [`product`] (with inventory), [`user`], [`cart`], [`order`],
+//!   [`payment`], [`shipment`];
+//! - [`schema`]: event type names, schema versions and the upcasters for old versions.
+
+pub mod aggregate;
+pub mod product;
+pub mod values;
+
+#[cfg(test)]
+mod test_support;
+
+pub use aggregate::{Decider, Refusal, RefusalKind};

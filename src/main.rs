@@ -1,0 +1,2 @@
+//! The `ecommerce` command line.
+fn main() {}
