@@ -8,7 +8,13 @@
 //! - [`schema`]: event type names, schema versions and the upcasters for old versions.
 
 pub mod aggregate;
+pub mod cart;
+pub mod order;
+pub mod payment;
 pub mod product;
+pub mod schema;
+pub mod shipment;
+pub mod user;
 pub mod values;
 
 #[cfg(test)]

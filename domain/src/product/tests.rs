@@ -90,9 +90,7 @@ fn commands_on_a_missing_product_are_not_found() {
             order_id: order(1),
             quantity: qty(1),
         },
-        ProductCommand::CommitReservation {
-            order_id: order(1),
-        },
+        ProductCommand::CommitReservation { order_id: order(1) },
         ProductCommand::Discontinue {
             reason: reason("x"),
         },
@@ -338,9 +336,7 @@ fn releasing_what_is_not_held_is_a_no_op() {
 fn committing_takes_the_held_units_out_of_stock() {
     Test::with(())
         .given(vec![created(5), reserved(1, 2, 2), discontinued()])
-        .when(ProductCommand::CommitReservation {
-            order_id: order(1),
-        })
+        .when(ProductCommand::CommitReservation { order_id: order(1) })
         .then_expect_events(vec![ProductEvent::ReservationCommitted {
             order_id: order(1),
             quantity: 2,
@@ -353,9 +349,7 @@ fn committing_takes_the_held_units_out_of_stock() {
 fn committing_without_a_reservation_is_refused() {
     Test::with(())
         .given(vec![created(5)])
-        .when(ProductCommand::CommitReservation {
-            order_id: order(9),
-        })
+        .when(ProductCommand::CommitReservation { order_id: order(9) })
         .then_expect_error(ProductError::NoReservation(order(9)));
 }
 
@@ -366,5 +360,8 @@ fn available_is_on_hand_minus_reserved() {
         crate::Decider::evolve(&mut product, event);
     }
     let state = product.state().unwrap();
-    assert_eq!((state.on_hand, state.reserved(), state.available()), (10, 5, 5));
+    assert_eq!(
+        (state.on_hand, state.reserved(), state.available()),
+        (10, 5, 5)
+    );
 }

@@ -72,7 +72,8 @@ mod tests {
 
     #[test]
     fn an_address_with_a_blank_city_does_not_deserialize() {
-        let json = r#"{"name":"Ann","line1":"Main St 1","city":" ","postal_code":"10115","country":"DE"}"#;
+        let json =
+            r#"{"name":"Ann","line1":"Main St 1","city":" ","postal_code":"10115","country":"DE"}"#;
         assert!(serde_json::from_str::<Address>(json).is_err());
         let ok = json.replace(r#""city":" ""#, r#""city":"Berlin""#);
         assert_eq!(

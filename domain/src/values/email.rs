@@ -31,9 +31,7 @@ impl Email {
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid("contains whitespace or control characters"));
         }
-        let (local, domain) = email
-            .split_once('@')
-            .ok_or_else(|| invalid("has no @"))?;
+        let (local, domain) = email.split_once('@').ok_or_else(|| invalid("has no @"))?;
         if local.is_empty() || local.len() > 64 {
             return Err(invalid("the part before @ must have 1 to 64 characters"));
         }

@@ -35,9 +35,7 @@ impl Currency {
     /// Parses a three-letter upper-case code.
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
         match code.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
-                Ok(Self([*a, *b, *c]))
-            }
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
             _ => Err(MoneyError::InvalidCurrency(code.to_owned())),
         }
     }
@@ -162,7 +160,9 @@ impl Money {
     }
 
     /// The sum of several amounts of one currency; `None` for an empty list.
-    pub fn sum<'a>(items: impl IntoIterator<Item = &'a Money>) -> Result<Option<Money>, MoneyError> {
+    pub fn sum<'a>(
+        items: impl IntoIterator<Item = &'a Money>,
+    ) -> Result<Option<Money>, MoneyError> {
         let mut total: Option<Money> = None;
         for item in items {
             total = Some(match total {
@@ -219,7 +219,10 @@ mod tests {
 
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
-        assert_eq!(eur(i64::MAX).checked_add(&eur(1)), Err(MoneyError::Overflow));
+        assert_eq!(
+            eur(i64::MAX).checked_add(&eur(1)),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(eur(i64::MAX).checked_mul(2), Err(MoneyError::Overflow));
     }
 
