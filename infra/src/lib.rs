@@ -1,1 +1,11 @@
-//! infra
+//! Infrastructure: the adapters behind the domain.
+//!
+//! - [`event_store`]: the event store port (append with expected versions, global log,
+//!   subscriptions, hash chains, idempotent commands) and the cqrs-es glue;
+//! - [`sqlite`]: the embedded SQLite event store, the default backend.
+
+pub mod event_store;
+pub mod sqlite;
+
+pub use event_store::{EventStore, StoreError};
+pub use sqlite::{SqliteConfig, SqliteEventStore};

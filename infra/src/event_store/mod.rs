@@ -1,0 +1,69 @@
+//! The event store port: one append-only log of streams, read by stream or globally.
+//!
+//! - [`types`]: requests, outcomes, recorded events, metadata;
+//! - `error`: [`StoreError`], typed so each failure maps to its status;
+//! - [`stored`] and [`hash`]: events as stored, and the per-stream hash chain, computed and
+//!   verified the same way by every backend;
+//! - [`subscription`]: a catch-up reader of the global log that sleeps until woken;
+//! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`.
+
+pub mod aggregates;
+pub mod codec;
+mod error;
+pub mod hash;
+pub mod stored;
+pub mod subscription;
+mod types;
+
+pub use aggregates::AggregateStore;
+pub use error::StoreError;
+pub use subscription::Subscription;
+pub use types::*;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// An event store backend. Every backend passes the same conformance suite
+/// (`infra/tests/conformance`).
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends events to one stream atomically, after checking the expected version. A request
+    /// whose `metadata.command_id` was stored before appends nothing and returns the first
+    /// outcome with `deduplicated` set. Returns only once the events are durable.
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// A stream's events from `from_version` (inclusive), in version order.
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events of the global log after `after`, in position order. Never skips:
+    /// an event not returned now will never appear at a position below what was returned.
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// A stream's current version (0 when it does not exist).
+    async fn stream_version(&self, stream: &str) -> Result<Version, StoreError>;
+
+    /// The position of the newest event (0 when the log is empty).
+    async fn head(&self) -> Result<Position, StoreError>;
+
+    /// What the append of `command_id` wrote, if it was stored.
+    async fn command_outcome(&self, command_id: Uuid) -> Result<Option<AppendOutcome>, StoreError>;
+
+    /// Recomputes the stream's hash chain from the stored bytes.
+    async fn verify(&self, stream: &str) -> Result<VerifyReport, StoreError>;
+
+    /// Counts and sizes.
+    async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// A receiver of the head position, updated after each commit of this process (and of
+    /// others where the backend can tell), for subscribers to sleep on.
+    fn watch_head(&self) -> watch::Receiver<Position>;
+}

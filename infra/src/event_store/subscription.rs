@@ -1,0 +1,75 @@
+//! A catch-up subscription to the global log: read in batches from a position, and once
+//! caught up, sleep until the store says the head moved (a slow poll covers writers in other
+//! processes that cannot wake us).
+
+use super::{EventStore, Position, RecordedEvent, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Reads the global log after a position, batch by batch, waiting when there is nothing new.
+pub struct Subscription {
+    store: Arc<dyn EventStore>,
+    head: watch::Receiver<Position>,
+    after: Position,
+    batch_size: usize,
+    poll_interval: Duration,
+}
+
+impl Subscription {
+    /// Starts after `after` (0: from the beginning).
+    pub fn new(store: Arc<dyn EventStore>, after: Position) -> Self {
+        let head = store.watch_head();
+        Self {
+            store,
+            head,
+            after,
+            batch_size: 500,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// Events per batch (at least 1).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// How long to sleep without a wake-up before looking anyway.
+    pub fn poll_interval(mut self, poll_interval: Duration) -> Self {
+        self.poll_interval = poll_interval;
+        self
+    }
+
+    /// The position of the last event handed out.
+    pub fn position(&self) -> Position {
+        self.after
+    }
+
+    /// The next batch, in order, waiting until there is one.
+    pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            if let Some(batch) = self.try_next_batch().await? {
+                return Ok(batch);
+            }
+            let after = self.after;
+            // A commit after our read has already moved the watched value, so no wake-up is
+            // lost between the read above and this wait.
+            let _ =
+                tokio::time::timeout(self.poll_interval, self.head.wait_for(|head| *head > after))
+                    .await;
+        }
+    }
+
+    /// The next batch if one is there now, without waiting.
+    pub async fn try_next_batch(&mut self) -> Result<Option<Vec<RecordedEvent>>, StoreError> {
+        let events = self.store.read_all(self.after, self.batch_size).await?;
+        match events.last() {
+            Some(last) => {
+                self.after = last.position;
+                Ok(Some(events))
+            }
+            None => Ok(None),
+        }
+    }
+}

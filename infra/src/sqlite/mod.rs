@@ -1,0 +1,304 @@
+//! The embedded event store: one SQLite file in WAL mode.
+//!
+//! - [`writer`]: the single writer thread with group commit;
+//! - [`reader`]: pooled read connections;
+//! - [`schema`]: tables, pragmas, [`Durability`];
+//! - [`errors`]: SQLite failures as store errors.
+//!
+//! Positions are assigned inside the write transaction, which SQLite serializes, so the
+//! global log becomes visible strictly in position order: a reader can never skip an event.
+
+mod errors;
+mod reader;
+mod schema;
+mod writer;
+
+pub use schema::Durability;
+
+use crate::event_store::hash::verify_chain;
+use crate::event_store::stored::StoredEvent;
+use crate::event_store::{
+    AppendOutcome, AppendRequest, EventStore, Position, RecordedEvent, StoreError, StoreStats,
+    VerifyReport, Version,
+};
+use async_trait::async_trait;
+use domain::schema::Upcasters;
+use errors::sql_error;
+use reader::{EVENT_COLUMNS, Readers, stored_event};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+use writer::{Job, PreparedAppend, PreparedEvent};
+
+/// The most events one append may carry.
+pub const MAX_EVENTS_PER_APPEND: usize = 1000;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct SqliteConfig {
+    /// The database file.
+    pub path: PathBuf,
+    /// Commit durability.
+    pub durability: Durability,
+    /// The most appends one transaction groups.
+    pub max_batch: usize,
+    /// Create the file (and its folder) when missing; otherwise opening a missing file fails.
+    pub create: bool,
+}
+
+impl SqliteConfig {
+    /// The defaults for a file: full durability, batches of up to 512 appends, create.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            durability: Durability::Full,
+            max_batch: 512,
+            create: true,
+        }
+    }
+}
+
+/// The SQLite event store. Cheap to clone; the writer stops when the last clone is dropped.
+#[derive(Clone)]
+pub struct SqliteEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<Readers>,
+    head: watch::Receiver<Position>,
+    upcasters: Upcasters,
+}
+
+impl SqliteEventStore {
+    /// Opens (or creates) the store and starts its writer thread.
+    pub fn open(config: SqliteConfig, upcasters: Upcasters) -> Result<Self, StoreError> {
+        let path = config.path.clone();
+        if !config.create && !path.exists() {
+            return Err(StoreError::Unavailable(format!(
+                "no event store at {}",
+                path.display()
+            )));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql_error)?;
+        schema::configure(&conn, config.durability).map_err(sql_error)?;
+        schema::migrate(&mut conn).map_err(StoreError::Backend)?;
+        let head: Position = conn
+            .query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql_error)?;
+        let (head_tx, head_rx) = watch::channel(head);
+        let (jobs_tx, jobs_rx) = mpsc::channel();
+        let max_batch = config.max_batch.max(1);
+        std::thread::Builder::new()
+            .name("event-store-writer".into())
+            .spawn(move || writer::run(conn, jobs_rx, head_tx, max_batch))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                readers: Arc::new(Readers::new(path.clone(), 8)),
+                path,
+                jobs: jobs_tx,
+                head: head_rx,
+                upcasters,
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn read_stored<F>(&self, sql: String, bind: F) -> Result<Vec<RecordedEvent>, StoreError>
+    where
+        F: FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<Vec<StoredEvent>>
+            + Send
+            + 'static,
+    {
+        let rows = self
+            .inner
+            .readers
+            .run(move |conn| bind(&mut conn.prepare_cached(&sql)?))
+            .await?;
+        rows.into_iter()
+            .map(|row| row.into_recorded(&self.inner.upcasters))
+            .collect()
+    }
+}
+
+fn prepare(request: AppendRequest) -> Result<PreparedAppend, StoreError> {
+    if request.stream.trim().is_empty() || request.stream.len() > 200 {
+        return Err(StoreError::Invalid(
+            "a stream name has 1 to 200 characters".into(),
+        ));
+    }
+    if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_APPEND {
+        return Err(StoreError::Invalid(format!(
+            "an append carries 1 to {MAX_EVENTS_PER_APPEND} events"
+        )));
+    }
+    let json = |v: &serde_json::Value| {
+        serde_json::to_string(v).map_err(|e| StoreError::Invalid(e.to_string()))
+    };
+    let events = request
+        .events
+        .iter()
+        .map(|e| {
+            if e.event_type.trim().is_empty() {
+                return Err(StoreError::Invalid("an event needs a type".into()));
+            }
+            Ok(PreparedEvent {
+                event_id: e.event_id,
+                event_type: e.event_type.clone(),
+                schema_version: e.schema_version,
+                payload: json(&e.payload)?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(PreparedAppend {
+        command_id: request.metadata.command_id,
+        metadata: serde_json::to_string(&request.metadata)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+        stream: request.stream,
+        expected: request.expected,
+        events,
+    })
+}
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let append = prepare(request)?;
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the event store writer has stopped".into());
+        self.inner
+            .jobs
+            .send(Job { append, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let stream = stream.to_owned();
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 AND version >= ?2 \
+             ORDER BY version"
+        );
+        self.read_stored(sql, move |stmt| {
+            stmt.query_map(rusqlite::params![stream, from_version], stored_event)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read_stored(sql, move |stmt| {
+            stmt.query_map(rusqlite::params![after, limit], stored_event)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {
+        let stream = stream.to_owned();
+        self.inner
+            .readers
+            .run(move |conn| {
+                conn.prepare_cached("SELECT version FROM streams WHERE stream = ?1")?
+                    .query_row([stream], |r| r.get(0))
+                    .optional()
+                    .map(Option::unwrap_or_default)
+            })
+            .await
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        self.inner
+            .readers
+            .run(|conn| {
+                conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
+                    r.get(0)
+                })
+            })
+            .await
+    }
+
+    async fn command_outcome(&self, command_id: Uuid) -> Result<Option<AppendOutcome>, StoreError> {
+        self.inner
+            .readers
+            .run(move |conn| writer::command_outcome(conn, command_id))
+            .await
+    }
+
+    async fn verify(&self, stream: &str) -> Result<VerifyReport, StoreError> {
+        let name = stream.to_owned();
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 ORDER BY version");
+        let events = self
+            .inner
+            .readers
+            .run(move |conn| {
+                conn.prepare_cached(&sql)?
+                    .query_map([name], stored_event)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(verify_chain(stream, events))
+    }
+
+    async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let path = self.inner.path.clone();
+        self.inner
+            .readers
+            .run(move |conn| {
+                let (events, head): (u64, u64) = conn.query_row(
+                    "SELECT COUNT(*), COALESCE(MAX(position), 0) FROM events",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                let streams = conn.query_row("SELECT COUNT(*) FROM streams", [], |r| r.get(0))?;
+                let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+                let mut wal = path.clone().into_os_string();
+                wal.push("-wal");
+                Ok(StoreStats {
+                    events,
+                    streams,
+                    head_position: head,
+                    size_bytes: Some(size(path) + size(wal.into())),
+                })
+            })
+            .await
+    }
+
+    fn watch_head(&self) -> watch::Receiver<Position> {
+        self.inner.head.clone()
+    }
+}

@@ -1,0 +1,261 @@
+//! The single writer: one thread owns the write connection and turns every append that is
+//! waiting into one transaction (group commit). Each append runs inside its own savepoint, so
+//! a refused append (conflict, duplicate id) rolls back alone while the others commit.
+//! Callers are answered only after the commit, so an acknowledged append is durable.
+
+use super::errors::sql_error;
+use crate::event_store::hash::{self, GENESIS};
+use crate::event_store::stored::{LinkInput, format_time, parse_time};
+use crate::event_store::{AppendOutcome, ExpectedVersion, Position, StoreError, Version};
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::sync::mpsc;
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+/// An append with its payloads already serialized (done by the caller, off this thread).
+pub(super) struct PreparedAppend {
+    pub stream: String,
+    pub expected: ExpectedVersion,
+    pub command_id: Option<Uuid>,
+    pub metadata: String,
+    pub events: Vec<PreparedEvent>,
+}
+
+pub(super) struct PreparedEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub payload: String,
+}
+
+pub(super) struct Job {
+    pub append: PreparedAppend,
+    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+/// Runs the writer until every sender is dropped.
+pub(super) fn run(
+    mut conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    head: watch::Sender<Position>,
+    max_batch: usize,
+) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = match write_batch(&mut conn, &batch) {
+            Ok((results, new_head)) => {
+                head.send_if_modified(|h| {
+                    let moved = new_head > *h;
+                    *h = (*h).max(new_head);
+                    moved
+                });
+                results
+            }
+            Err(e) => {
+                let message = e.to_string();
+                let transient = sql_error(e).is_transient();
+                batch
+                    .iter()
+                    .map(|_| {
+                        Err(if transient {
+                            StoreError::Unavailable(message.clone())
+                        } else {
+                            StoreError::Backend(message.clone())
+                        })
+                    })
+                    .collect()
+            }
+        };
+        for (job, result) in batch.into_iter().zip(results) {
+            // The caller may have given up waiting; its append stands either way.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+type BatchResult = (Vec<Result<AppendOutcome, StoreError>>, Position);
+
+fn write_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<BatchResult> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last: Option<(Position, String)> = tx
+        .query_row(
+            "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let (mut head, last_time) = match last {
+        Some((position, time)) => (position, Some(time)),
+        None => (0, None),
+    };
+    // Commit times never go backwards along the log, even if the wall clock does.
+    let now = Utc::now();
+    let recorded_at = format_time(
+        last_time
+            .as_deref()
+            .and_then(parse_time)
+            .map_or(now, |t| t.max(now)),
+    );
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let savepoint = tx.savepoint()?;
+        match append_one(&savepoint, &job.append, head, &recorded_at)? {
+            Ok(outcome) => {
+                savepoint.commit()?;
+                head = head.max(outcome.last_position);
+                results.push(Ok(outcome));
+            }
+            // Dropping the savepoint rolls back whatever this append wrote.
+            Err(refusal) => results.push(Err(refusal)),
+        }
+    }
+    tx.commit()?;
+    Ok((results, head))
+}
+
+/// Appends one request. The outer error is a failure of the database; the inner one a
+/// refusal of this request alone.
+fn append_one(
+    conn: &Connection,
+    append: &PreparedAppend,
+    head: Position,
+    recorded_at: &str,
+) -> rusqlite::Result<Result<AppendOutcome, StoreError>> {
+    if let Some(command_id) = append.command_id
+        && let Some(first) = command_outcome(conn, command_id)?
+    {
+        if first.stream != append.stream {
+            return Ok(Err(StoreError::CommandReused {
+                command_id,
+                stream: first.stream,
+            }));
+        }
+        return Ok(Ok(first));
+    }
+    let (current, mut previous) = stream_head(conn, &append.stream)?;
+    if !append.expected.accepts(current) {
+        return Ok(Err(StoreError::Conflict {
+            stream: append.stream.clone(),
+            expected: append.expected,
+            current,
+        }));
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (position, stream, version, event_id, event_type, schema_version,
+                             payload, metadata, recorded_at, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut version = current;
+    let mut position = head;
+    for event in &append.events {
+        version += 1;
+        position += 1;
+        let link = hash::link(
+            &previous,
+            &LinkInput {
+                stream: &append.stream,
+                version,
+                event_id: event.event_id,
+                event_type: &event.event_type,
+                schema_version: event.schema_version,
+                payload: &event.payload,
+                metadata: &append.metadata,
+                recorded_at,
+            },
+        );
+        let inserted = insert.execute(params![
+            position,
+            append.stream,
+            version,
+            event.event_id.as_bytes(),
+            event.event_type,
+            event.schema_version,
+            event.payload,
+            append.metadata,
+            recorded_at,
+            link,
+        ]);
+        match inserted {
+            Ok(_) => previous = link,
+            Err(e) if is_unique_violation(&e) => {
+                return Ok(Err(StoreError::DuplicateEvent(event.event_id)));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    conn.prepare_cached(
+        "INSERT INTO streams (stream, version, hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT (stream) DO UPDATE SET version = excluded.version, hash = excluded.hash",
+    )?
+    .execute(params![append.stream, version, previous])?;
+    let outcome = AppendOutcome {
+        stream: append.stream.clone(),
+        first_version: current + 1,
+        last_version: version,
+        first_position: head + 1,
+        last_position: position,
+        deduplicated: false,
+    };
+    if let Some(command_id) = append.command_id {
+        conn.prepare_cached(
+            "INSERT INTO commands (command_id, stream, first_version, last_version,
+                                   first_position, last_position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            command_id.to_string(),
+            outcome.stream,
+            outcome.first_version,
+            outcome.last_version,
+            outcome.first_position,
+            outcome.last_position,
+        ])?;
+    }
+    Ok(Ok(outcome))
+}
+
+/// A stream's version and last link (0 and the genesis link when it does not exist).
+fn stream_head(conn: &Connection, stream: &str) -> rusqlite::Result<(Version, [u8; 32])> {
+    let row: Option<(Version, [u8; 32])> = conn
+        .prepare_cached("SELECT version, hash FROM streams WHERE stream = ?1")?
+        .query_row([stream], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    Ok(row.unwrap_or((0, GENESIS)))
+}
+
+/// The stored outcome of a command id.
+pub(super) fn command_outcome(
+    conn: &Connection,
+    command_id: Uuid,
+) -> rusqlite::Result<Option<AppendOutcome>> {
+    conn.prepare_cached(
+        "SELECT stream, first_version, last_version, first_position, last_position
+         FROM commands WHERE command_id = ?1",
+    )?
+    .query_row([command_id.to_string()], |row| {
+        Ok(AppendOutcome {
+            stream: row.get(0)?,
+            first_version: row.get(1)?,
+            last_version: row.get(2)?,
+            first_position: row.get(3)?,
+            last_position: row.get(4)?,
+            deduplicated: true,
+        })
+    })
+    .optional()
+}
+
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}

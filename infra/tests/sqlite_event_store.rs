@@ -1,0 +1,187 @@
+//! The SQLite event store: the conformance suite on a fresh file per test, plus what only a
+//! file can show (a `kill -9` mid-append, SQLite's own integrity check).
+
+// A failed step aborts the run with its message; that is what unwrap is for here.
+#![allow(clippy::unwrap_used)]
+
+mod conformance;
+
+use async_trait::async_trait;
+use conformance::Harness;
+use domain::schema::Upcasters;
+use infra::event_store::stored::StoredEvent;
+use infra::event_store::{EventStore, Position};
+use infra::{SqliteConfig, SqliteEventStore};
+use rusqlite::{Connection, params};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+struct Sqlite {
+    _dir: TempDir,
+    path: PathBuf,
+    store: Arc<SqliteEventStore>,
+}
+
+async fn fresh() -> Option<Sqlite> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let store = SqliteEventStore::open(SqliteConfig::new(&path), Upcasters::domain()).unwrap();
+    Some(Sqlite {
+        _dir: dir,
+        path,
+        store: Arc::new(store),
+    })
+}
+
+#[async_trait]
+impl Harness for Sqlite {
+    fn store(&self) -> Arc<dyn EventStore> {
+        self.store.clone()
+    }
+
+    fn dense_positions(&self) -> bool {
+        true
+    }
+
+    async fn tamper_payload(&self, position: Position, payload: &str) {
+        let conn = Connection::open(&self.path).unwrap();
+        let changed = conn
+            .execute(
+                "UPDATE events SET payload = ?1 WHERE position = ?2",
+                params![payload, position],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+
+    async fn insert_raw(&self, e: &StoredEvent) {
+        let conn = Connection::open(&self.path).unwrap();
+        conn.execute(
+            "INSERT INTO events (position, stream, version, event_id, event_type, schema_version,
+                                 payload, metadata, recorded_at, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                e.position,
+                e.stream,
+                e.version,
+                e.event_id.as_bytes(),
+                e.event_type,
+                e.schema_version,
+                e.payload,
+                e.metadata,
+                e.recorded_at,
+                link(&e.hash)
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT OR REPLACE INTO streams (stream, version, hash) VALUES (?1, ?2, ?3)",
+            params![e.stream, e.version, link(&e.hash)],
+        )
+        .unwrap();
+    }
+}
+
+fn link(hex: &str) -> [u8; 32] {
+    infra::event_store::hash::from_hex(hex).unwrap()
+}
+
+conformance_suite!(fresh);
+
+/// The crash child, built by `cargo test` from `examples/append_until_killed.rs`.
+fn child_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let child = profile_dir.join("examples").join(format!(
+        "append_until_killed{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        child.exists(),
+        "{} is missing: run the tests with cargo test, which builds the examples",
+        child.display()
+    );
+    child
+}
+
+#[test]
+fn every_acknowledged_append_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let mut child = Command::new(child_binary())
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut acknowledged: Vec<(Position, Uuid)> = Vec::new();
+    while acknowledged.len() < 300 {
+        let line = lines.next().expect("the child stopped early").unwrap();
+        acknowledged.push(parse_ack(&line));
+    }
+    // SIGKILL: no destructor, no flush, no checkpoint.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Whatever the child acknowledged before dying is still in the pipe.
+    for line in lines {
+        match line {
+            Ok(line) if !line.is_empty() => acknowledged.push(parse_ack(&line)),
+            _ => break,
+        }
+    }
+
+    let conn = Connection::open(&path).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    for (position, event_id) in &acknowledged {
+        let stored: [u8; 16] = conn
+            .query_row(
+                "SELECT event_id FROM events WHERE position = ?1",
+                [position],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|_| panic!("acknowledged position {position} is lost"));
+        assert_eq!(&Uuid::from_bytes(stored), event_id);
+    }
+    drop(conn);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = SqliteEventStore::open(SqliteConfig::new(&path), Upcasters::domain()).unwrap();
+        let all = store.read_all(0, usize::MAX).await.unwrap();
+        let positions: Vec<_> = all.iter().map(|e| e.position).collect();
+        assert_eq!(positions, (1..=all.len() as u64).collect::<Vec<_>>());
+        let streams: std::collections::BTreeSet<_> = all.iter().map(|e| e.stream.clone()).collect();
+        for stream in streams {
+            assert!(store.verify(&stream).await.unwrap().intact());
+        }
+    });
+}
+
+fn parse_ack(line: &str) -> (Position, Uuid) {
+    let mut parts = line.split_whitespace();
+    assert_eq!(
+        parts.next(),
+        Some("ack"),
+        "unexpected child output {line:?}"
+    );
+    let position = parts.next().unwrap().parse().unwrap();
+    let event_id = parts.next().unwrap().parse().unwrap();
+    (position, event_id)
+}
+
+#[tokio::test]
+async fn a_missing_file_is_not_created_when_creation_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = SqliteConfig::new(dir.path().join("nope.db"));
+    config.create = false;
+    assert!(SqliteEventStore::open(config, Upcasters::domain()).is_err());
+    assert!(!dir.path().join("nope.db").exists());
+}
