@@ -1,0 +1,119 @@
+//! `ecommerce log stats|read` against a real data folder.
+
+// A failed step aborts the test with its message; that is what unwrap is for here.
+#![allow(clippy::unwrap_used)]
+
+use domain::schema::Upcasters;
+use infra::event_store::{AppendRequest, EventMetadata, EventStore, ExpectedVersion, NewEvent};
+use infra::{SqliteConfig, SqliteEventStore};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ecommerce(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecommerce"))
+        .args(args)
+        .env("ECOMMERCE_DATA_DIR", data_dir)
+        .output()
+        .unwrap()
+}
+
+fn stdout_lines(output: &Output) -> Vec<Value> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Two streams: `a-1` with three events, `b-1` with two, interleaved.
+async fn seed(data_dir: &Path) {
+    let store = SqliteEventStore::open(
+        SqliteConfig::new(data_dir.join("events.db")),
+        Upcasters::domain(),
+    )
+    .unwrap();
+    for (stream, n) in [("a-1", 0), ("b-1", 0), ("a-1", 1), ("b-1", 1), ("a-1", 2)] {
+        store
+            .append(AppendRequest {
+                stream: stream.into(),
+                expected: ExpectedVersion::Exact(n),
+                events: vec![NewEvent::new("Tick", 1, json!({ "n": n }))],
+                metadata: EventMetadata::new(chrono::Utc::now()),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn log_stats_counts_events_and_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path()).await;
+    let stats = &stdout_lines(&ecommerce(dir.path(), &["log", "stats", "--json"]))[0];
+    assert_eq!(stats["events"], 5);
+    assert_eq!(stats["streams"], 2);
+    assert_eq!(stats["head_position"], 5);
+    assert!(stats["size_bytes"].as_u64().unwrap() > 0);
+    let table = ecommerce(dir.path(), &["log", "stats"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("head position  5"));
+}
+
+#[tokio::test]
+async fn log_read_prints_json_lines_from_a_position_or_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path()).await;
+    let all = stdout_lines(&ecommerce(dir.path(), &["log", "read"]));
+    let positions: Vec<_> = all
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, vec![1, 2, 3, 4, 5]);
+    assert_eq!(all[0]["event_type"], "Tick");
+    assert!(all[0]["metadata"]["correlation_id"].is_string());
+
+    let page = stdout_lines(&ecommerce(
+        dir.path(),
+        &["log", "read", "--from", "2", "--limit", "2"],
+    ));
+    let positions: Vec<_> = page
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, vec![2, 3]);
+
+    let stream = stdout_lines(&ecommerce(
+        dir.path(),
+        &["log", "read", "--stream", "a-1", "--from", "2"],
+    ));
+    let versions: Vec<_> = stream
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, vec![2, 3]);
+    assert!(stream.iter().all(|e| e["stream"] == "a-1"));
+}
+
+#[test]
+fn a_wrong_data_dir_is_a_clear_error_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let output = ecommerce(&missing, &["log", "stats"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot open the event store"), "{stderr}");
+    assert!(!missing.exists());
+}
+
+#[test]
+fn bad_arguments_are_refused_with_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ecommerce(dir.path(), &["log", "read", "--from", "minus-one"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--from"));
+}
