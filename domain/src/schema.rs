@@ -47,6 +47,16 @@ pub enum UpcastError {
 /// Turns a payload of `event_type` at `from_version` into `from_version + 1`.
 pub type UpcastFn = fn(Map<String, Value>) -> Result<Map<String, Value>, String>;
 
+/// Every domain event type with its current schema version, per aggregate.
+pub const DOMAIN_SCHEMAS: &[&[(&str, u32)]] = &[
+    crate::product::ProductEvent::SCHEMAS,
+    crate::user::UserEvent::SCHEMAS,
+    crate::cart::CartEvent::SCHEMAS,
+    crate::order::OrderEvent::SCHEMAS,
+    crate::payment::PaymentEvent::SCHEMAS,
+    crate::shipment::ShipmentEvent::SCHEMAS,
+];
+
 /// The registry of current versions and one-step upcasters.
 #[derive(Debug, Clone, Default)]
 pub struct Upcasters {
@@ -58,17 +68,8 @@ impl Upcasters {
     /// Every event type of the domain with the upcasters of its history.
     pub fn domain() -> Self {
         let mut upcasters = Self::default();
-        for schemas in [
-            crate::product::ProductEvent::SCHEMAS,
-            crate::user::UserEvent::SCHEMAS,
-            crate::cart::CartEvent::SCHEMAS,
-            crate::order::OrderEvent::SCHEMAS,
-            crate::payment::PaymentEvent::SCHEMAS,
-            crate::shipment::ShipmentEvent::SCHEMAS,
-        ] {
-            for (event_type, version) in schemas {
-                upcasters.current.insert(event_type, *version);
-            }
+        for (event_type, version) in DOMAIN_SCHEMAS.iter().copied().flatten() {
+            upcasters.current.insert(event_type, *version);
         }
         upcasters.register("ProductCreated", 1, product_created_v1_to_v2);
         upcasters
@@ -207,17 +208,10 @@ mod tests {
 
     #[test]
     fn event_type_names_are_unique_across_aggregates() {
-        let all: Vec<&str> = [
-            crate::product::ProductEvent::SCHEMAS,
-            crate::user::UserEvent::SCHEMAS,
-            crate::cart::CartEvent::SCHEMAS,
-            crate::order::OrderEvent::SCHEMAS,
-            crate::payment::PaymentEvent::SCHEMAS,
-            crate::shipment::ShipmentEvent::SCHEMAS,
-        ]
-        .iter()
-        .flat_map(|s| s.iter().map(|(name, _)| *name))
-        .collect();
+        let all: Vec<&str> = DOMAIN_SCHEMAS
+            .iter()
+            .flat_map(|s| s.iter().map(|(name, _)| *name))
+            .collect();
         let unique: std::collections::HashSet<_> = all.iter().collect();
         assert_eq!(unique.len(), all.len());
         assert_eq!(Upcasters::domain().current.len(), all.len());

@@ -52,3 +52,55 @@ pub fn decode<E: DomainEvent>(event_type: &str, payload: Value) -> Result<E, Cod
     map.insert(event_type.to_owned(), payload);
     Ok(serde_json::from_value(Value::Object(map))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::product::ProductEvent;
+    use domain::values::{OrderId, Reason};
+    use serde::{Deserialize, Serialize};
+
+    #[test]
+    fn an_event_splits_into_type_version_and_payload_and_back() {
+        let event = ProductEvent::ReservationReleased {
+            order_id: OrderId::from_uuid(uuid::Uuid::from_u128(7)),
+            quantity: 2,
+            reason: Reason::parse("cancelled").unwrap(),
+            reserved: 0,
+        };
+        let (event_type, version, payload) = encode(&event).unwrap();
+        assert_eq!((event_type.as_str(), version), ("ReservationReleased", 1));
+        assert_eq!(payload["quantity"], 2);
+        assert_eq!(decode::<ProductEvent>(&event_type, payload).unwrap(), event);
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    enum Renamed {
+        #[serde(rename = "Other")]
+        Thing { n: u32 },
+    }
+
+    impl DomainEvent for Renamed {
+        fn event_type(&self) -> String {
+            "Thing".into()
+        }
+        fn event_version(&self) -> String {
+            match self {
+                Renamed::Thing { n: 0 } => "one".into(),
+                Renamed::Thing { .. } => "1".into(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_type_that_disagrees_with_its_tag_or_a_bad_version_is_refused() {
+        assert!(matches!(
+            encode(&Renamed::Thing { n: 1 }),
+            Err(CodecError::TypeMismatch { .. })
+        ));
+        assert!(matches!(
+            encode(&Renamed::Thing { n: 0 }),
+            Err(CodecError::Version(_))
+        ));
+    }
+}
