@@ -5,10 +5,12 @@
 //! - [`aggregate`]: the [`Decider`] shape every aggregate follows and its cqrs-es glue;
 //! - one module per aggregate: [`product`] (with inventory), [`user`], [`cart`], [`order`],
 //!   [`payment`], [`shipment`];
+//! - [`claim`]: unique values (emails, SKUs) as streams claimed once;
 //! - [`schema`]: event type names, schema versions and the upcasters for old versions.
 
 pub mod aggregate;
 pub mod cart;
+pub mod claim;
 pub mod order;
 pub mod payment;
 pub mod product;

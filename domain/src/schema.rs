@@ -55,6 +55,7 @@ pub const DOMAIN_SCHEMAS: &[&[(&str, u32)]] = &[
     crate::order::OrderEvent::SCHEMAS,
     crate::payment::PaymentEvent::SCHEMAS,
     crate::shipment::ShipmentEvent::SCHEMAS,
+    crate::claim::ClaimEvent::SCHEMAS,
 ];
 
 /// The registry of current versions and one-step upcasters.

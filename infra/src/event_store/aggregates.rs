@@ -35,6 +35,10 @@ pub mod keys {
     pub const EVENT_ID: &str = "event_id";
     /// The commit time (read only).
     pub const RECORDED_AT: &str = "recorded_at";
+    /// [`EventMetadata::idempotency_key`](super::EventMetadata::idempotency_key).
+    pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+    /// [`EventMetadata::request_hash`](super::EventMetadata::request_hash).
+    pub const REQUEST_HASH: &str = "request_hash";
 }
 
 /// The stream of one aggregate instance.
@@ -63,6 +67,8 @@ impl EventMetadata {
             user_id: map.get(keys::USER_ID).cloned(),
             command_id: uuid(keys::COMMAND_ID)?,
             occurred_at,
+            idempotency_key: map.get(keys::IDEMPOTENCY_KEY).cloned(),
+            request_hash: map.get(keys::REQUEST_HASH).cloned(),
         })
     }
 
@@ -80,6 +86,12 @@ impl EventMetadata {
             map.insert(keys::COMMAND_ID.into(), id.to_string());
         }
         map.insert(keys::OCCURRED_AT.into(), self.occurred_at.to_rfc3339());
+        if let Some(key) = &self.idempotency_key {
+            map.insert(keys::IDEMPOTENCY_KEY.into(), key.clone());
+        }
+        if let Some(hash) = &self.request_hash {
+            map.insert(keys::REQUEST_HASH.into(), hash.clone());
+        }
         map
     }
 }
@@ -92,6 +104,8 @@ pub struct LoadedAggregate<A> {
     pub aggregate: A,
     /// The stream version it reflects (0: new).
     pub version: Version,
+    /// The global position of its last event (0: new).
+    pub position: Position,
 }
 
 impl<A: Aggregate> AggregateContext<A> for LoadedAggregate<A> {
@@ -236,6 +250,7 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
         let events = self.load_events(aggregate_id).await?;
         let version = events.last().map_or(0, |e| e.sequence as Version);
+        let position = events.last().and_then(envelope_position).unwrap_or(0);
         let mut aggregate = A::default();
         for envelope in events {
             aggregate.apply(envelope.payload);
@@ -244,6 +259,7 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
             aggregate_id: aggregate_id.to_owned(),
             aggregate,
             version,
+            position,
         })
     }
 
@@ -277,13 +293,63 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
             events: new_events,
             metadata,
         };
-        let outcome = self.store.append(request).await.map_err(store_error)?;
-        // A retried command returns what its first attempt stored, not what it decided now.
-        self.read_versions(
+        let outcome = self
+            .store
+            .append(request.clone())
+            .await
+            .map_err(store_error)?;
+        if outcome.deduplicated {
+            // A retried command returns what its first attempt stored, not what it decided.
+            return self
+                .read_versions(
+                    &context.aggregate_id,
+                    outcome.first_version,
+                    outcome.last_version,
+                )
+                .await;
+        }
+        Ok(committed_envelopes(
             &context.aggregate_id,
-            outcome.first_version,
-            outcome.last_version,
-        )
-        .await
+            events,
+            &request,
+            &outcome,
+        ))
     }
+}
+
+/// Envelopes for events just appended, without reading them back. Positions inside one append
+/// are known only where the backend assigns them without gaps; the last one always is.
+fn committed_envelopes<A: Aggregate>(
+    aggregate_id: &str,
+    events: Vec<A::Event>,
+    request: &AppendRequest,
+    outcome: &super::AppendOutcome,
+) -> Vec<EventEnvelope<A>> {
+    let count = events.len() as u64;
+    let dense = outcome.last_position - outcome.first_position + 1 == count;
+    let base = request.metadata.to_map();
+    events
+        .into_iter()
+        .zip(&request.events)
+        .enumerate()
+        .map(|(i, (payload, sent))| {
+            let i = i as u64;
+            let mut metadata = base.clone();
+            metadata.insert(keys::EVENT_ID.into(), sent.event_id.to_string());
+            let position = if i + 1 == count {
+                Some(outcome.last_position)
+            } else {
+                dense.then_some(outcome.first_position + i)
+            };
+            if let Some(position) = position {
+                metadata.insert(keys::POSITION.into(), position.to_string());
+            }
+            EventEnvelope {
+                aggregate_id: aggregate_id.to_owned(),
+                sequence: (outcome.first_version + i) as usize,
+                payload,
+                metadata,
+            }
+        })
+        .collect()
 }

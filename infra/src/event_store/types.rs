@@ -50,6 +50,13 @@ pub struct EventMetadata {
     pub command_id: Option<Uuid>,
     /// When the command was received, at the edge.
     pub occurred_at: DateTime<Utc>,
+    /// The client's `Idempotency-Key`, when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// A digest of the request that carried the key, so that a reused key with another
+    /// request is recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
 }
 
 impl EventMetadata {
@@ -61,6 +68,8 @@ impl EventMetadata {
             user_id: None,
             command_id: None,
             occurred_at,
+            idempotency_key: None,
+            request_hash: None,
         }
     }
 }

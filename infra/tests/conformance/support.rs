@@ -18,6 +18,8 @@ pub fn metadata() -> EventMetadata {
         user_id: Some("tester".into()),
         command_id: None,
         occurred_at: Utc::now(),
+        idempotency_key: Some("key-1".into()),
+        request_hash: Some("abc".into()),
     }
 }
 

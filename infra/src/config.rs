@@ -1,0 +1,211 @@
+//! Layered configuration: defaults, then an optional TOML file, then the environment and
+//! flags (which the command line merges into one [`Layer`], flags winning).
+//!
+//! Every setting has an `ECOMMERCE_*` variable of the same name in upper case (see
+//! `.env.example`); in a file it is the lower-case key, such as `addr = "0.0.0.0:8080"`.
+
+use crate::auth::Secret;
+use crate::sqlite::Durability;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format must be text or json, not {other:?}")),
+        }
+    }
+}
+
+/// One layer of settings; `None` leaves the value to the layer below.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Listen address.
+    pub addr: Option<SocketAddr>,
+    /// Folder of the embedded stores.
+    pub data_dir: Option<PathBuf>,
+    /// Event store URL; none means the SQLite file in the data folder.
+    pub event_store: Option<String>,
+    /// JWT signing secret (at least 32 bytes); none means a generated one in the data folder.
+    pub jwt_secret: Option<Secret>,
+    /// Access token lifetime, seconds.
+    pub token_ttl_secs: Option<u64>,
+    /// Largest accepted request body, bytes.
+    pub body_limit_bytes: Option<usize>,
+    /// Longest a request may take, seconds.
+    pub request_timeout_secs: Option<u64>,
+    /// `text` or `json`.
+    pub log_format: Option<LogFormat>,
+    /// SQLite commit durability: `full` or `normal`.
+    #[serde(default, deserialize_with = "durability")]
+    pub durability: Option<Durability>,
+    /// Email of an admin to create at start when no user has it yet.
+    pub admin_email: Option<String>,
+    /// That admin's password.
+    pub admin_password: Option<Secret>,
+}
+
+fn durability<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Durability>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| s.parse().map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+impl Layer {
+    /// `self` over `lower`: each value of `self` wins where it is set.
+    pub fn over(self, lower: Layer) -> Layer {
+        Layer {
+            addr: self.addr.or(lower.addr),
+            data_dir: self.data_dir.or(lower.data_dir),
+            event_store: self.event_store.or(lower.event_store),
+            jwt_secret: self.jwt_secret.or(lower.jwt_secret),
+            token_ttl_secs: self.token_ttl_secs.or(lower.token_ttl_secs),
+            body_limit_bytes: self.body_limit_bytes.or(lower.body_limit_bytes),
+            request_timeout_secs: self.request_timeout_secs.or(lower.request_timeout_secs),
+            log_format: self.log_format.or(lower.log_format),
+            durability: self.durability.or(lower.durability),
+            admin_email: self.admin_email.or(lower.admin_email),
+            admin_password: self.admin_password.or(lower.admin_password),
+        }
+    }
+
+    /// Reads a TOML file.
+    pub fn from_file(path: &Path) -> Result<Layer, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address (default `127.0.0.1:8080`).
+    pub addr: SocketAddr,
+    /// Folder of the embedded stores (default `./data`).
+    pub data_dir: PathBuf,
+    /// Event store URL, if not the embedded file.
+    pub event_store: Option<String>,
+    /// Configured JWT secret, if any.
+    pub jwt_secret: Option<Secret>,
+    /// Access token lifetime (default 1 hour).
+    pub token_ttl: Duration,
+    /// Largest request body (default 64 KiB).
+    pub body_limit: usize,
+    /// Request timeout (default 30 s).
+    pub request_timeout: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// SQLite durability (default full).
+    pub durability: Durability,
+    /// An admin to create at start: email and password.
+    pub bootstrap_admin: Option<(String, Secret)>,
+}
+
+impl Settings {
+    /// Applies `layers` (highest first) over the defaults.
+    pub fn resolve(top: Layer) -> Result<Settings, String> {
+        let bootstrap_admin = match (top.admin_email, top.admin_password) {
+            (Some(email), Some(password)) => Some((email, password)),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "set both ECOMMERCE_ADMIN_EMAIL and ECOMMERCE_ADMIN_PASSWORD, or neither"
+                        .into(),
+                );
+            }
+        };
+        Ok(Settings {
+            addr: top
+                .addr
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: top.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+            event_store: top.event_store,
+            jwt_secret: top.jwt_secret,
+            token_ttl: Duration::from_secs(top.token_ttl_secs.unwrap_or(3600)),
+            body_limit: top.body_limit_bytes.unwrap_or(64 * 1024),
+            request_timeout: Duration::from_secs(top.request_timeout_secs.unwrap_or(30)),
+            log_format: top.log_format.unwrap_or_default(),
+            durability: top.durability.unwrap_or_default(),
+            bootstrap_admin,
+        })
+    }
+
+    /// Defaults, then the file (if any), then `overrides` (environment and flags).
+    pub fn load(file: Option<&Path>, overrides: Layer) -> Result<Settings, String> {
+        let file = match file {
+            Some(path) => Layer::from_file(path)?,
+            None => Layer::default(),
+        };
+        Settings::resolve(overrides.over(file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ecommerce.toml");
+        std::fs::write(
+            &file,
+            "addr = \"0.0.0.0:9000\"\nbody_limit_bytes = 1024\ndurability = \"normal\"\n",
+        )
+        .unwrap();
+        let overrides = Layer {
+            addr: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Layer::default()
+        };
+        let settings = Settings::load(Some(&file), overrides).unwrap();
+        assert_eq!(
+            settings.addr.port(),
+            7000,
+            "flags and env win over the file"
+        );
+        assert_eq!(settings.body_limit, 1024, "the file wins over defaults");
+        assert_eq!(settings.durability, Durability::Normal);
+        assert_eq!(settings.request_timeout, Duration::from_secs(30), "default");
+    }
+
+    #[test]
+    fn unknown_keys_and_half_an_admin_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "adr = \"x\"\n").unwrap();
+        assert!(Settings::load(Some(&file), Layer::default()).is_err());
+        let half = Layer {
+            admin_email: Some("a@example.com".into()),
+            ..Layer::default()
+        };
+        assert!(Settings::resolve(half).is_err());
+    }
+
+    #[test]
+    fn secrets_in_settings_do_not_print() {
+        let settings = Settings::resolve(Layer {
+            jwt_secret: Some(Secret::new("s".repeat(40))),
+            ..Layer::default()
+        })
+        .unwrap();
+        assert!(!format!("{settings:?}").contains("ssss"));
+    }
+}
