@@ -1,6 +1,9 @@
-//! The command-line grammar.
+//! The command-line grammar. Every option also reads its `ECOMMERCE_*` variable; secrets
+//! (`ECOMMERCE_JWT_SECRET`, `ECOMMERCE_ADMIN_PASSWORD`) are read from the environment only,
+//! so they never appear in a process list.
 
 use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// An event-sourced e-commerce backend.
@@ -16,21 +19,64 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Folder of the embedded stores (the event log is `events.db` in it).
-    #[arg(
-        long,
-        global = true,
-        env = "ECOMMERCE_DATA_DIR",
-        default_value = "./data"
-    )]
-    pub data_dir: PathBuf,
+    /// Folder of the embedded stores [default: ./data].
+    #[arg(long, global = true, env = "ECOMMERCE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML settings file, applied under the environment and the flags.
+    #[arg(long, global = true, env = "ECOMMERCE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Event store URL; the default is the SQLite file `events.db` in the data folder.
+    #[arg(long, global = true, env = "ECOMMERCE_EVENT_STORE")]
+    pub event_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the shop: every service in one process, on the embedded stores by default.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Inspect the event log.
     #[command(subcommand)]
     Log(LogCommand),
+}
+
+/// `ecommerce serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "ECOMMERCE_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Access token lifetime in seconds [default: 3600].
+    #[arg(long, env = "ECOMMERCE_TOKEN_TTL_SECS")]
+    pub token_ttl_secs: Option<u64>,
+    /// Largest accepted request body in bytes [default: 65536].
+    #[arg(long, env = "ECOMMERCE_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// Longest a request may take, in seconds [default: 30].
+    #[arg(long, env = "ECOMMERCE_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "ECOMMERCE_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// SQLite commit durability: full or normal [default: full].
+    #[arg(long, env = "ECOMMERCE_DURABILITY")]
+    pub durability: Option<String>,
+    /// Create this admin at start if missing (password from ECOMMERCE_ADMIN_PASSWORD).
+    #[arg(long, env = "ECOMMERCE_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an admin, or make an existing user one. The password is read from
+    /// ECOMMERCE_ADMIN_PASSWORD, or else from standard input; never from an argument.
+    CreateAdmin {
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

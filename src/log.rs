@@ -1,45 +1,36 @@
 //! `ecommerce log`: read-only views of the event store for operators.
 
-use crate::cli::{Global, LogCommand};
-use anyhow::{Context, Result};
-use domain::schema::Upcasters;
+use crate::cli::LogCommand;
+use anyhow::Result;
+use infra::config::Settings;
 use infra::event_store::{EventStore, RecordedEvent};
-use infra::{SqliteConfig, SqliteEventStore};
 use std::io::{self, Write};
 
-/// Opens the embedded store without creating it: a typo in `--data-dir` is an error, not a
-/// new empty log.
-fn open(global: &Global) -> Result<SqliteEventStore> {
-    let path = global.data_dir.join("events.db");
-    let mut config = SqliteConfig::new(&path);
-    config.create = false;
-    SqliteEventStore::open(config, Upcasters::domain()).with_context(|| {
-        format!(
-            "cannot open the event store {} (set --data-dir or ECOMMERCE_DATA_DIR)",
-            path.display()
-        )
-    })
-}
-
-pub async fn run(global: &Global, command: LogCommand) -> Result<()> {
-    let store = open(global)?;
+pub async fn run(settings: Settings, command: LogCommand) -> Result<()> {
+    // Never create a store here: a typo in `--data-dir` is an error, not a new empty log.
+    let store = crate::store::open(&settings, false)?;
+    let store = store.as_ref();
     match command {
-        LogCommand::Stats { json } => stats(&store, json).await,
+        LogCommand::Stats { json } => stats(store, &settings, json).await,
         LogCommand::Read {
             stream,
             from,
             limit,
-        } => read(&store, stream, from, limit.unwrap_or(usize::MAX)).await,
+        } => read(store, stream, from, limit.unwrap_or(usize::MAX)).await,
     }
 }
 
-async fn stats(store: &SqliteEventStore, json: bool) -> Result<()> {
+async fn stats(store: &dyn EventStore, settings: &Settings, json: bool) -> Result<()> {
     let stats = store.stats().await?;
     let mut out = io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(&stats)?)?;
     } else {
-        writeln!(out, "file           {}", store.path().display())?;
+        let location = settings
+            .event_store
+            .clone()
+            .unwrap_or_else(|| settings.data_dir.join("events.db").display().to_string());
+        writeln!(out, "store          {location}")?;
         writeln!(out, "events         {}", stats.events)?;
         writeln!(out, "streams        {}", stats.streams)?;
         writeln!(out, "head position  {}", stats.head_position)?;
@@ -51,7 +42,7 @@ async fn stats(store: &SqliteEventStore, json: bool) -> Result<()> {
 }
 
 async fn read(
-    store: &SqliteEventStore,
+    store: &dyn EventStore,
     stream: Option<String>,
     from: u64,
     limit: usize,

@@ -1,19 +1,38 @@
 //! The `ecommerce` command line: runs and operates the shop backend.
 //!
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
+//! - `settings`: flags and environment over the optional file over the defaults;
+//! - `store`: opening the configured event store;
+//! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
 //! - `log`: `ecommerce log stats|read`, inspecting the event store.
 
 mod cli;
 mod log;
+mod serve;
+mod settings;
+mod store;
+mod users;
 
 use clap::Parser;
+use cli::{Cli, Command, UsersCommand};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = Cli::parse();
     let result = match cli.command {
-        cli::Command::Log(command) => log::run(&cli.global, command).await,
+        Command::Serve(args) => match settings::load_serve(&cli.global, &args) {
+            Ok(settings) => serve::run(settings).await,
+            Err(e) => Err(e),
+        },
+        Command::Users(UsersCommand::CreateAdmin { email }) => match settings::load(&cli.global) {
+            Ok(settings) => users::create_admin(settings, &email).await,
+            Err(e) => Err(e),
+        },
+        Command::Log(command) => match settings::load(&cli.global) {
+            Ok(settings) => log::run(settings, command).await,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,193 @@
+//! Request context: ids for tracing and metadata, the request time, the `Idempotency-Key`
+//! and `If-Match` headers, and from them each command's metadata and ids.
+//!
+//! With an `Idempotency-Key`, command ids and new entity ids are derived from the key (and
+//! the caller), so a retry computes the same ids, the store recognises the command, and the
+//! client gets the first answer. Without one they are fresh UUID v7s.
+
+use crate::error::ApiError;
+use crate::executor::CommandMeta;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use domain::values::UserId;
+use infra::event_store::{EventMetadata, Version};
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// `X-Request-Id`: one per request, the causation id of the commands it sends.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `X-Correlation-Id`: the client's conversation id, echoed back.
+pub const CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+/// `Idempotency-Key`.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// Namespace of the ids derived from idempotency keys.
+const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b8e_55d4_4c1b_9a0e_3c7d_1e2f_4a5b);
+
+/// The ids the tracing middleware gave this request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestIds {
+    /// This request.
+    pub request_id: Uuid,
+    /// Its conversation.
+    pub correlation_id: Uuid,
+}
+
+fn header_uuid(request: &Request, name: &HeaderName) -> Option<Uuid> {
+    let value = request.headers().get(name)?.to_str().ok()?;
+    Uuid::parse_str(value.trim()).ok()
+}
+
+/// Gives every request its ids and a span, logs its outcome, and echoes the ids back.
+pub async fn trace_request(mut request: Request, next: Next) -> Response {
+    let ids = RequestIds {
+        request_id: Uuid::now_v7(),
+        correlation_id: header_uuid(&request, &CORRELATION_ID).unwrap_or_else(Uuid::now_v7),
+    };
+    request.extensions_mut().insert(ids);
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id,
+    );
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            millis = started.elapsed().as_millis() as u64,
+            "answered"
+        )
+    });
+    let headers = response.headers_mut();
+    for (name, id) in [
+        (REQUEST_ID, ids.request_id),
+        (CORRELATION_ID, ids.correlation_id),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// What a handler needs to build command metadata.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// When the request arrived.
+    pub at: DateTime<Utc>,
+    ids: RequestIds,
+    key: Option<String>,
+    expected: Option<Version>,
+    method: String,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let ids = parts
+            .extensions
+            .get::<RequestIds>()
+            .copied()
+            .unwrap_or(RequestIds {
+                request_id: Uuid::now_v7(),
+                correlation_id: Uuid::now_v7(),
+            });
+        let key = match parts.headers.get(IDEMPOTENCY_KEY) {
+            None => None,
+            Some(value) => {
+                let key = value.to_str().ok().map(str::trim).filter(|k| {
+                    (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+                });
+                Some(
+                    key.ok_or_else(|| {
+                        ApiError::Malformed(
+                            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+                        )
+                    })?
+                    .to_owned(),
+                )
+            }
+        };
+        let expected = match parts.headers.get(axum::http::header::IF_MATCH) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .ok()
+                    .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+                    .and_then(|v| v.parse::<Version>().ok())
+                    .ok_or_else(|| {
+                        ApiError::Malformed("If-Match must be a version such as \"3\"".into())
+                    })?,
+            ),
+        };
+        Ok(Self {
+            at: Utc::now(),
+            ids,
+            key,
+            expected,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+impl RequestContext {
+    fn derived(&self, user: Option<UserId>, purpose: &str) -> Option<Uuid> {
+        let key = self.key.as_ref()?;
+        let scope = user.map_or_else(|| "anonymous".to_owned(), |u| u.to_string());
+        Some(Uuid::new_v5(
+            &KEY_NAMESPACE,
+            format!("{scope}\n{key}\n{purpose}").as_bytes(),
+        ))
+    }
+
+    /// A new entity id: derived from the idempotency key when there is one.
+    pub fn new_id(&self, user: Option<UserId>, purpose: &str) -> Uuid {
+        self.derived(user, &format!("id:{purpose}"))
+            .unwrap_or_else(Uuid::now_v7)
+    }
+
+    /// Metadata for one command of this request; `step` tells apart the commands of a request
+    /// that sends several. `body` is the digest of the request body.
+    pub fn command(&self, user: Option<UserId>, step: &str, body: &[u8; 32]) -> CommandMeta {
+        let mut hasher = Sha256::new();
+        hasher.update(self.method.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(body);
+        let request_hash = infra::event_store::hash::to_hex(&hasher.finalize().into());
+        CommandMeta {
+            metadata: EventMetadata {
+                correlation_id: self.ids.correlation_id,
+                causation_id: Some(self.ids.request_id),
+                user_id: user.map(|u| u.to_string()),
+                command_id: Some(
+                    self.derived(user, &format!("command:{step}"))
+                        .unwrap_or_else(Uuid::now_v7),
+                ),
+                occurred_at: self.at,
+                idempotency_key: self.key.clone(),
+                request_hash: self.key.as_ref().map(|_| request_hash),
+            },
+            expected: self.expected,
+            keyed: self.key.is_some(),
+        }
+    }
+}
+
+/// The digest of an empty body, for commands without one.
+pub fn empty_body() -> [u8; 32] {
+    Sha256::digest(b"").into()
+}

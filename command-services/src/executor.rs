@@ -1,0 +1,282 @@
+//! Runs one command against one aggregate: replay a retried `Idempotency-Key`, load (from a
+//! small cache when possible), decide, append with the expected version, and answer with the
+//! version and global position reached.
+//!
+//! The cache is only a shortcut: every append carries the version the decision was made on,
+//! so a stale cached state ends in a version conflict, and the command is decided again on
+//! fresh state. A client that sent `If-Match` gets that conflict as a 409 instead.
+
+use crate::error::ApiError;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, EventStore as _};
+use domain::Refusal;
+use infra::event_store::aggregates::stream_name;
+use infra::event_store::codec;
+use infra::event_store::{
+    AggregateStore, AppendOutcome, AppendRequest, EventMetadata, EventStore, ExpectedVersion,
+    NewEvent, Position, StoreError, Version,
+};
+use lru::LruCache;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+const ATTEMPTS: usize = 3;
+const CACHE_SIZE: usize = 10_000;
+
+/// What a command reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The aggregate's version after the command.
+    pub version: Version,
+    /// The global position of its last event (the one just appended, if any).
+    pub position: Position,
+}
+
+/// How to run a command: its metadata (with the command id) and the client's `If-Match`.
+#[derive(Debug, Clone)]
+pub struct CommandMeta {
+    /// Metadata stored with the events.
+    pub metadata: EventMetadata,
+    /// The version the client expects, if it sent `If-Match`.
+    pub expected: Option<Version>,
+    /// True when the command id comes from an `Idempotency-Key`.
+    pub keyed: bool,
+}
+
+/// An aggregate state with where it stands in the log.
+#[derive(Debug, Clone)]
+pub struct Loaded<A> {
+    /// The state.
+    pub aggregate: A,
+    /// Its version (0: does not exist).
+    pub version: Version,
+    /// The position of its last event.
+    pub position: Position,
+}
+
+/// The command runner for aggregate `A`.
+pub struct Executor<A: Aggregate> {
+    store: Arc<dyn EventStore>,
+    loader: AggregateStore<A>,
+    cache: Mutex<LruCache<String, Loaded<A>>>,
+}
+
+impl<A> Executor<A>
+where
+    A: Aggregate<Services = ()> + Clone,
+    A::Command: Clone,
+    A::Error: Refusal,
+{
+    /// A runner on `store`.
+    pub fn new(store: Arc<dyn EventStore>) -> Self {
+        Self {
+            loader: AggregateStore::new(store.clone()),
+            store,
+            cache: Mutex::new(LruCache::new(
+                NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+
+    fn cached(&self, id: &str) -> Option<Loaded<A>> {
+        self.cache.lock().ok()?.get(id).cloned()
+    }
+
+    fn remember(&self, id: &str, loaded: Loaded<A>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.put(id.to_owned(), loaded);
+        }
+    }
+
+    /// Drops a cached state (after a change this runner did not make).
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.pop(id);
+        }
+    }
+
+    /// The current state, read from the log.
+    pub async fn load(&self, id: &str) -> Result<Loaded<A>, ApiError> {
+        let loaded = self.loader.load_aggregate(id).await?;
+        let loaded = Loaded {
+            aggregate: loaded.aggregate,
+            version: loaded.version,
+            position: loaded.position,
+        };
+        self.remember(id, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The state, from the cache when it holds it (possibly behind the log by a little).
+    pub async fn load_cached(&self, id: &str) -> Result<Loaded<A>, ApiError> {
+        Ok(self.load_any(id, false).await?.0)
+    }
+
+    /// Loads from the cache unless `fresh`; says whether the state came from the cache.
+    async fn load_any(&self, id: &str, fresh: bool) -> Result<(Loaded<A>, bool), ApiError> {
+        match self.cached(id).filter(|_| !fresh) {
+            Some(loaded) => Ok((loaded, true)),
+            None => Ok((self.load(id).await?, false)),
+        }
+    }
+
+    /// Runs `command` on aggregate `id`.
+    pub async fn execute(
+        &self,
+        meta: &CommandMeta,
+        id: &str,
+        command: A::Command,
+    ) -> Result<Outcome, ApiError> {
+        let stream = stream_name::<A>(id);
+        if meta.keyed
+            && let Some(command_id) = meta.metadata.command_id
+            && let Some(first) = self.store.command_outcome(command_id).await?
+        {
+            return self.replay(meta, &stream, first).await;
+        }
+        let mut fresh = false;
+        for _ in 0..ATTEMPTS {
+            let (loaded, from_cache) = self.load_any(id, fresh).await?;
+            if let Some(expected) = meta.expected
+                && expected != loaded.version
+            {
+                return Err(conflict(loaded.version));
+            }
+            let mut aggregate = loaded.aggregate;
+            let sink = EventSink::default();
+            if let Err(refusal) = aggregate.handle(command.clone(), &(), &sink).await {
+                // A refusal decided on a cached state is confirmed on fresh state first.
+                if !from_cache {
+                    return Err(cqrs_es::AggregateError::UserError(refusal).into());
+                }
+                fresh = true;
+                continue;
+            }
+            let events = sink.collect().await;
+            if events.is_empty() {
+                return Ok(Outcome {
+                    version: loaded.version,
+                    position: loaded.position,
+                });
+            }
+            let request = AppendRequest {
+                stream: stream.clone(),
+                expected: match loaded.version {
+                    0 => ExpectedVersion::NoStream,
+                    v => ExpectedVersion::Exact(v),
+                },
+                events: encode::<A>(&events)?,
+                metadata: meta.metadata.clone(),
+            };
+            match self.store.append(request).await {
+                Ok(outcome) if outcome.deduplicated => {
+                    self.forget(id);
+                    return self.replay(meta, &stream, outcome).await;
+                }
+                Ok(outcome) => {
+                    let reached = Outcome {
+                        version: outcome.last_version,
+                        position: outcome.last_position,
+                    };
+                    self.remember(
+                        id,
+                        Loaded {
+                            aggregate,
+                            version: reached.version,
+                            position: reached.position,
+                        },
+                    );
+                    return Ok(reached);
+                }
+                Err(StoreError::Conflict { current, .. }) => {
+                    self.forget(id);
+                    if meta.expected.is_some() {
+                        return Err(conflict(current));
+                    }
+                    fresh = true;
+                }
+                Err(error) => {
+                    self.forget(id);
+                    return Err(error.into());
+                }
+            }
+        }
+        Err(ApiError::Conflict {
+            detail: "the resource is changing too fast; retry".into(),
+            current_version: None,
+        })
+    }
+
+    /// The first answer of a retried command, if the retry is the same request.
+    async fn replay(
+        &self,
+        meta: &CommandMeta,
+        stream: &str,
+        first: AppendOutcome,
+    ) -> Result<Outcome, ApiError> {
+        if first.stream != stream {
+            return Err(ApiError::KeyReused);
+        }
+        let stored = self.store.read_stream(stream, first.first_version).await?;
+        let same = stored
+            .first()
+            .is_some_and(|e| e.metadata.request_hash == meta.metadata.request_hash);
+        if !same {
+            return Err(ApiError::KeyReused);
+        }
+        Ok(Outcome {
+            version: first.last_version,
+            position: first.last_position,
+        })
+    }
+}
+
+/// Checks a creation command against a new aggregate, so that a refusal comes before any
+/// preparatory append (such as claiming a unique value).
+pub fn precheck<A>(command: &A::Command) -> Result<(), ApiError>
+where
+    A: domain::Decider,
+    A::Command: Clone,
+    A::Error: Refusal,
+{
+    A::default()
+        .decide(command.clone())
+        .map(drop)
+        .map_err(|refusal| ApiError::Refused {
+            kind: refusal.kind(),
+            detail: refusal.to_string(),
+        })
+}
+
+fn conflict(current: Version) -> ApiError {
+    ApiError::Conflict {
+        detail: format!("the resource is at version {current}"),
+        current_version: Some(current),
+    }
+}
+
+fn encode<A: Aggregate>(events: &[A::Event]) -> Result<Vec<NewEvent>, ApiError> {
+    events
+        .iter()
+        .map(|event| {
+            codec::encode(event)
+                .map(|(event_type, version, payload)| NewEvent::new(event_type, version, payload))
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .collect()
+}
+
+impl CommandMeta {
+    /// Metadata for a command the system sends on its own (the command line, start-up),
+    /// recording `actor` as its user.
+    pub fn system(actor: &str) -> Self {
+        let mut metadata = EventMetadata::new(chrono::Utc::now());
+        metadata.user_id = Some(actor.to_owned());
+        metadata.command_id = Some(uuid::Uuid::now_v7());
+        Self {
+            metadata,
+            expected: None,
+            keyed: false,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The HTTP command API: one axum router per domain, each mapping requests to commands on
+//! the aggregates of `domain` through the event store of `infra`.
+//!
+//! - [`routes`]: `users`, `auth`, `products`, `carts`, `orders`, `payments`, `shipments`,
+//!   `health`, each with `router()`;
+//! - [`app`]: the routers merged, OpenAPI and Swagger UI at `/api-docs`, request layers;
+//! - [`server`]: build and run the service, graceful shutdown;
+//! - [`executor`]: load, decide, append with the expected version, answer with the position;
+//! - [`context`], [`caller`], [`json`], [`path`]: what a request carries (ids, idempotency
+//!   key, caller, body, path) as extractors whose failures are problem details;
+//! - [`error`]: [`ApiError`] and its one status mapping; [`dto`]: wire types and answers;
+//! - [`claims`]: unique emails and SKUs; [`admin`]: the first admin; [`state`]: shared state.
+
+pub mod admin;
+pub mod app;
+pub mod caller;
+pub mod claims;
+pub mod context;
+pub mod dto;
+pub mod error;
+pub mod executor;
+pub mod json;
+pub mod path;
+pub mod routes;
+pub mod server;
+pub mod state;
+
+pub use error::ApiError;
+pub use server::{App, shutdown_signal};
+pub use state::AppState;

@@ -1,0 +1,10 @@
+//! One router per domain, each exposing `router()`.
+
+pub mod auth;
+pub mod carts;
+pub mod health;
+pub mod orders;
+pub mod payments;
+pub mod products;
+pub mod shipments;
+pub mod users;

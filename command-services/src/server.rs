@@ -1,0 +1,106 @@
+//! Building and running the service: `App::build` binds the listener (port 0 in tests) and
+//! prepares everything; `App::run` serves until the shutdown signal, then lets requests in
+//! flight finish.
+
+use crate::admin::{AdminOutcome, ensure_admin};
+use crate::app::{Limits, api, app};
+use crate::state::AppState;
+use axum::Router;
+use infra::auth::{Tokens, jwt_secret};
+use infra::config::Settings;
+use infra::event_store::EventStore;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A built, bound, not yet serving application.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl App {
+    /// Prepares the service on `store`: the signing secret, the first admin (if configured),
+    /// the user-change follower, the routes, and the listener.
+    pub async fn build(settings: &Settings, store: Arc<dyn EventStore>) -> Result<App, String> {
+        let secret = jwt_secret(settings.jwt_secret.clone(), &settings.data_dir)?;
+        let tokens = Tokens::new(&secret, settings.token_ttl)?;
+        let state = AppState::new(store, tokens);
+        if let Some((email, password)) = &settings.bootstrap_admin {
+            match ensure_admin(&state, email, password.expose()).await {
+                Ok(AdminOutcome::Created(id)) => tracing::info!(%id, "created the first admin"),
+                Ok(AdminOutcome::Promoted(id)) => tracing::info!(%id, "made the user an admin"),
+                Ok(AdminOutcome::AlreadyAdmin(_)) => {}
+                Err(e) => return Err(format!("cannot create the admin {email}: {e}")),
+            }
+        }
+        let limits = Limits {
+            body: settings.body_limit,
+            timeout: settings.request_timeout,
+        };
+        let router = app(api(), state.clone(), limits);
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        let background = vec![tokio::spawn(state.clone().follow_user_changes())];
+        Ok(App {
+            listener,
+            router,
+            state,
+            background,
+        })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then waits for requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        for task in self.background {
+            task.abort();
+        }
+        served
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

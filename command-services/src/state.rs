@@ -1,0 +1,93 @@
+//! What every handler shares: the event store, one command runner per aggregate, the token
+//! issuer, and the settings that shape requests.
+
+use crate::executor::Executor;
+use domain::cart::Cart;
+use domain::claim::Claim;
+use domain::order::Order;
+use domain::payment::Payment;
+use domain::product::Product;
+use domain::shipment::Shipment;
+use domain::user::User;
+use infra::auth::Tokens;
+use infra::event_store::{EventStore, Subscription};
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// The shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+pub struct Inner {
+    /// The event store.
+    pub store: Arc<dyn EventStore>,
+    /// Access tokens.
+    pub tokens: Tokens,
+    /// Products.
+    pub products: Executor<Product>,
+    /// Users (also the source of truth for who is active, with which roles).
+    pub users: Executor<User>,
+    /// Carts.
+    pub carts: Executor<Cart>,
+    /// Orders.
+    pub orders: Executor<Order>,
+    /// Payments.
+    pub payments: Executor<Payment>,
+    /// Shipments.
+    pub shipments: Executor<Shipment>,
+    /// Unique emails and SKUs.
+    pub claims: Executor<Claim>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Arc<dyn EventStore>, tokens: Tokens) -> Self {
+        Self(Arc::new(Inner {
+            products: Executor::new(store.clone()),
+            users: Executor::new(store.clone()),
+            carts: Executor::new(store.clone()),
+            orders: Executor::new(store.clone()),
+            payments: Executor::new(store.clone()),
+            shipments: Executor::new(store.clone()),
+            claims: Executor::new(store.clone()),
+            tokens,
+            store,
+        }))
+    }
+
+    /// Keeps the user cache honest when other processes change users: every user event in
+    /// the log from now on drops that user's cached state. Runs until the task is aborted.
+    pub async fn follow_user_changes(self) {
+        let head = match self.store.head().await {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot follow user changes");
+                return;
+            }
+        };
+        let mut log = Subscription::new(self.store.clone(), head);
+        loop {
+            match log.next_batch().await {
+                Ok(events) => {
+                    for event in events {
+                        if let Some(id) = event.stream.strip_prefix("user-") {
+                            self.users.forget(id);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the log for user changes failed");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+}
