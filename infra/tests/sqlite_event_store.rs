@@ -185,3 +185,36 @@ async fn a_missing_file_is_not_created_when_creation_is_off() {
     assert!(SqliteEventStore::open(config, Upcasters::domain()).is_err());
     assert!(!dir.path().join("nope.db").exists());
 }
+
+#[tokio::test]
+async fn the_wal_is_checkpointed_off_the_write_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let store = SqliteEventStore::open(SqliteConfig::new(&path), Upcasters::domain()).unwrap();
+    for i in 0..200 {
+        let request = infra::event_store::AppendRequest {
+            stream: "s-1".into(),
+            expected: infra::event_store::ExpectedVersion::Exact(i),
+            events: vec![infra::event_store::NewEvent::new(
+                "Tick",
+                1,
+                serde_json::json!({"i": i}),
+            )],
+            metadata: infra::event_store::EventMetadata::new(chrono::Utc::now()),
+        };
+        store.append(request).await.unwrap();
+    }
+    // Nothing reaches the database file but through a checkpoint, and the writer does none.
+    let db_size = || std::fs::metadata(&path).unwrap().len();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(
+        db_size() >= 40 * 1024,
+        "not checkpointed: {} bytes",
+        db_size()
+    );
+    let conn = Connection::open(&path).unwrap();
+    let events: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 200);
+}

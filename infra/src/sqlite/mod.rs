@@ -3,11 +3,13 @@
 //! - [`writer`]: the single writer thread with group commit;
 //! - [`reader`]: pooled read connections;
 //! - [`schema`]: tables, pragmas, [`Durability`];
+//! - `checkpoint`: WAL checkpoints on their own thread, off the write path;
 //! - [`errors`]: SQLite failures as store errors.
 //!
 //! Positions are assigned inside the write transaction, which SQLite serializes, so the
 //! global log becomes visible strictly in position order: a reader can never skip an event.
 
+mod checkpoint;
 mod errors;
 mod reader;
 mod schema;
@@ -69,6 +71,8 @@ pub struct SqliteEventStore {
 struct Inner {
     path: PathBuf,
     jobs: mpsc::Sender<Job>,
+    /// Dropping it stops the checkpointer.
+    _checkpoints: mpsc::Sender<()>,
     readers: Arc<Readers>,
     head: watch::Receiver<Position>,
     upcasters: Upcasters,
@@ -97,6 +101,8 @@ impl SqliteEventStore {
         )
         .map_err(sql_error)?;
         schema::configure(&conn, config.durability).map_err(sql_error)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(sql_error)?;
         schema::migrate(&mut conn).map_err(StoreError::Backend)?;
         let head: Position = conn
             .query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
@@ -110,11 +116,18 @@ impl SqliteEventStore {
             .name("event-store-writer".into())
             .spawn(move || writer::run(conn, jobs_rx, head_tx, max_batch))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}")))?;
+        let (checkpoints_tx, checkpoints_rx) = mpsc::channel();
+        let (checkpoint_path, durability) = (path.clone(), config.durability);
+        std::thread::Builder::new()
+            .name("event-store-checkpoint".into())
+            .spawn(move || checkpoint::run(checkpoint_path, durability, checkpoints_rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start the checkpointer: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 readers: Arc::new(Readers::new(path.clone(), 8)),
                 path,
                 jobs: jobs_tx,
+                _checkpoints: checkpoints_tx,
                 head: head_rx,
                 upcasters,
             }),
