@@ -22,10 +22,7 @@ pub(super) fn run(path: PathBuf, durability: Durability, stop: Receiver<()>) {
         }
     };
     loop {
-        let last = match stop.recv_timeout(INTERVAL) {
-            Err(RecvTimeoutError::Timeout) => false,
-            _ => true,
-        };
+        let last = !matches!(stop.recv_timeout(INTERVAL), Err(RecvTimeoutError::Timeout));
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "checkpoint failed; retrying later");
         }
