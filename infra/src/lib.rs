@@ -3,12 +3,15 @@
 //! - [`event_store`]: the event store port (append with expected versions, global log,
 //!   subscriptions, hash chains, idempotent commands) and the cqrs-es glue;
 //! - [`sqlite`]: the embedded SQLite event store, the default backend;
+//! - [`read_store`]: the read store port (documents, queries, checkpoints, leases) and its
+//!   SQLite adapter;
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`config`]: layered settings; [`telemetry`]: logging.
 
 pub mod auth;
 pub mod config;
 pub mod event_store;
+pub mod read_store;
 pub mod sqlite;
 pub mod telemetry;
 

@@ -4,7 +4,7 @@ use crate::event_store::StoreError;
 use rusqlite::ErrorCode;
 
 /// Classifies a SQLite failure.
-pub(super) fn sql_error(error: rusqlite::Error) -> StoreError {
+pub(crate) fn sql_error(error: rusqlite::Error) -> StoreError {
     match &error {
         rusqlite::Error::SqliteFailure(e, _)
             if matches!(

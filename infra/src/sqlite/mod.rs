@@ -10,8 +10,8 @@
 //! global log becomes visible strictly in position order: a reader can never skip an event.
 
 mod checkpoint;
-mod errors;
-mod reader;
+pub(crate) mod errors;
+pub(crate) mod reader;
 mod schema;
 mod writer;
 
