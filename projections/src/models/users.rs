@@ -1,0 +1,91 @@
+//! User profiles: what `/api/users/me` shows. Never the password hash.
+
+use super::common::AddressDoc;
+use crate::runtime::{ApplyError, Docs, Key, Projection, decode, stream_id};
+use domain::user::UserEvent;
+use infra::event_store::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The collection.
+pub const USERS: &str = "users";
+
+/// A user's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserDoc {
+    /// Id.
+    pub id: String,
+    /// Email (normalised).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Default address.
+    pub address: Option<AddressDoc>,
+    /// `active` or `deactivated`.
+    pub status: String,
+    /// When the user registered.
+    pub registered_at: String,
+    /// When the profile last changed.
+    pub updated_at: String,
+}
+
+/// The user profiles projection.
+pub struct Users;
+
+impl Projection for Users {
+    fn name(&self) -> &'static str {
+        "users"
+    }
+
+    fn collections(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+        vec![(USERS, vec!["email", "status"])]
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        UserEvent::SCHEMAS
+            .iter()
+            .any(|(name, _)| *name == event_type)
+    }
+
+    fn keys(&self, event: &RecordedEvent) -> Vec<Key> {
+        vec![(USERS, stream_id(event).to_owned())]
+    }
+
+    fn apply(&self, event: &RecordedEvent, docs: &mut Docs) -> Result<(), ApplyError> {
+        let id = stream_id(event);
+        let at = event.recorded_at.to_rfc3339();
+        let event = decode::<UserEvent>(event)?;
+        if let UserEvent::UserRegistered {
+            email, name, roles, ..
+        } = &event
+        {
+            let doc = UserDoc {
+                id: id.to_owned(),
+                email: email.to_string(),
+                name: name.to_string(),
+                roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                address: None,
+                status: "active".into(),
+                registered_at: at.clone(),
+                updated_at: at,
+            };
+            return docs.put(USERS, id, &doc);
+        }
+        docs.update(USERS, id, |doc: &mut UserDoc| {
+            match event {
+                UserEvent::UserProfileChanged { name, address } => {
+                    doc.name = name.into();
+                    doc.address = address.map(Into::into);
+                }
+                UserEvent::UserRolesChanged { roles } => {
+                    doc.roles = roles.iter().map(|r| r.as_str().to_owned()).collect();
+                }
+                UserEvent::UserDeactivated { .. } => doc.status = "deactivated".into(),
+                UserEvent::UserRegistered { .. } | UserEvent::UserPasswordChanged { .. } => {}
+            }
+            doc.updated_at = at;
+        })
+    }
+}
