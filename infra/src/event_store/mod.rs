@@ -2,8 +2,10 @@
 //!
 //! - [`types`]: requests, outcomes, recorded events, metadata;
 //! - `error`: [`StoreError`], typed so each failure maps to its status;
+//! - [`prepared`]: appends validated and serialized before any backend sees them;
 //! - [`stored`] and [`hash`]: events as stored, and the per-stream hash chain, computed and
 //!   verified the same way by every backend;
+//! - `select`: [`open`] a backend from a store URL;
 //! - [`subscription`]: a catch-up reader of the global log that sleeps until woken;
 //! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`.
 
@@ -11,12 +13,15 @@ pub mod aggregates;
 pub mod codec;
 mod error;
 pub mod hash;
+pub mod prepared;
+mod select;
 pub mod stored;
 pub mod subscription;
 mod types;
 
 pub use aggregates::AggregateStore;
 pub use error::StoreError;
+pub use select::{StoreTarget, open};
 pub use subscription::Subscription;
 pub use types::*;
 
@@ -66,4 +71,7 @@ pub trait EventStore: Send + Sync + 'static {
     /// A receiver of the head position, updated after each commit of this process (and of
     /// others where the backend can tell), for subscribers to sleep on.
     fn watch_head(&self) -> watch::Receiver<Position>;
+
+    /// Where the events live, for operators: a file or a server address, never credentials.
+    fn describe(&self) -> String;
 }

@@ -16,6 +16,7 @@ mod writer;
 pub use schema::Durability;
 
 use crate::event_store::hash::verify_chain;
+use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
     AppendOutcome, AppendRequest, EventStore, Position, RecordedEvent, StoreError, StoreStats,
@@ -30,10 +31,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
-use writer::{Job, PreparedAppend, PreparedEvent};
+use writer::Job;
 
-/// The most events one append may carry.
-pub const MAX_EVENTS_PER_APPEND: usize = 1000;
+pub use crate::event_store::prepared::MAX_EVENTS_PER_APPEND;
 
 /// How to open the store.
 #[derive(Debug, Clone)]
@@ -141,45 +141,6 @@ impl SqliteEventStore {
             .map(|row| row.into_recorded(&self.inner.upcasters))
             .collect()
     }
-}
-
-fn prepare(request: AppendRequest) -> Result<PreparedAppend, StoreError> {
-    if request.stream.trim().is_empty() || request.stream.len() > 200 {
-        return Err(StoreError::Invalid(
-            "a stream name has 1 to 200 characters".into(),
-        ));
-    }
-    if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_APPEND {
-        return Err(StoreError::Invalid(format!(
-            "an append carries 1 to {MAX_EVENTS_PER_APPEND} events"
-        )));
-    }
-    let json = |v: &serde_json::Value| {
-        serde_json::to_string(v).map_err(|e| StoreError::Invalid(e.to_string()))
-    };
-    let events = request
-        .events
-        .iter()
-        .map(|e| {
-            if e.event_type.trim().is_empty() {
-                return Err(StoreError::Invalid("an event needs a type".into()));
-            }
-            Ok(PreparedEvent {
-                event_id: e.event_id,
-                event_type: e.event_type.clone(),
-                schema_version: e.schema_version,
-                payload: json(&e.payload)?,
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(PreparedAppend {
-        command_id: request.metadata.command_id,
-        metadata: serde_json::to_string(&request.metadata)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?,
-        stream: request.stream,
-        expected: request.expected,
-        events,
-    })
 }
 
 #[async_trait]
@@ -300,5 +261,9 @@ impl EventStore for SqliteEventStore {
 
     fn watch_head(&self) -> watch::Receiver<Position> {
         self.inner.head.clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("SQLite {}", self.inner.path.display())
     }
 }

@@ -1,6 +1,7 @@
 //! The checks every event store backend must pass.
 
 use super::Harness;
+pub use super::processes::several_processes_append_while_a_subscriber_tails;
 use super::support::*;
 use cqrs_es::{AggregateError, CqrsFramework, EventStore as _};
 use domain::product::{Product, ProductCommand, ProductEvent};
@@ -513,7 +514,9 @@ fn restock(delta: i64) -> ProductCommand {
     }
 }
 
-async fn futures_join<T>(handles: impl IntoIterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T>
+pub async fn futures_join<T>(
+    handles: impl IntoIterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T>
 where
     T: Send + 'static,
 {
