@@ -31,7 +31,7 @@ impl Harness for Pg {
         Some(self.db.url.clone())
     }
 
-    async fn tamper_payload(&self, position: Position, payload: &str) {
+    async fn tamper_payload(&self, position: Position, payload: &str) -> bool {
         let changed = sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
             .bind(payload)
             .bind(position as i64)
@@ -40,6 +40,7 @@ impl Harness for Pg {
             .unwrap()
             .rows_affected();
         assert_eq!(changed, 1);
+        true
     }
 
     async fn insert_raw(&self, e: &StoredEvent) {

@@ -52,7 +52,7 @@ impl Harness for Sqlite {
         Some(format!("sqlite:{}", self.path.display()))
     }
 
-    async fn tamper_payload(&self, position: Position, payload: &str) {
+    async fn tamper_payload(&self, position: Position, payload: &str) -> bool {
         let conn = Connection::open(&self.path).unwrap();
         let changed = conn
             .execute(
@@ -61,6 +61,7 @@ impl Harness for Sqlite {
             )
             .unwrap();
         assert_eq!(changed, 1);
+        true
     }
 
     async fn insert_raw(&self, e: &StoredEvent) {

@@ -74,8 +74,7 @@ impl StoreTarget {
                 Arc::new(PgEventStore::open(PgConfig::new(url.clone()), upcasters).await?)
             }
             StoreTarget::KurrentDb(url) => {
-                KurrentDbEventStore::connect(url, upcasters).await?;
-                return Err(StoreError::Invalid("todo".into()));
+                Arc::new(KurrentDbEventStore::connect(url, upcasters).await?)
             }
         })
     }

@@ -339,8 +339,13 @@ pub async fn an_event_edited_behind_the_stores_back_fails_verify(h: &impl Harnes
         .unwrap();
     assert!(store.verify(&s).await.unwrap().intact());
     let victim = store.read_stream(&s, 2).await.unwrap()[0].clone();
-    h.tamper_payload(victim.position, r#"{"n":1,"text":"refund me twice"}"#)
-        .await;
+    if !h
+        .tamper_payload(victim.position, r#"{"n":1,"text":"refund me twice"}"#)
+        .await
+    {
+        eprintln!("skipped: this backend's stored events cannot be edited");
+        return;
+    }
     let report = store.verify(&s).await.unwrap();
     let broken = report.first_broken.expect("the edit was caught");
     assert_eq!(broken.version, 2);

@@ -24,8 +24,9 @@ pub trait Harness: Send + Sync {
     /// The store URL a child process opens to append to this same store (see
     /// `examples/append_until_killed.rs`), or `None` when processes cannot share it.
     fn child_store(&self) -> Option<String>;
-    /// Overwrites one stored payload directly in the backend.
-    async fn tamper_payload(&self, position: Position, payload: &str);
+    /// Overwrites one stored payload directly in the backend; false when the backend's
+    /// storage cannot be edited at all (KurrentDB).
+    async fn tamper_payload(&self, position: Position, payload: &str) -> bool;
     /// Writes an event row exactly as given, as an older build would have stored it, and
     /// moves its stream's head to it.
     async fn insert_raw(&self, event: &StoredEvent);
