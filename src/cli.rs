@@ -24,6 +24,10 @@ pub struct Global {
         default_value = "./data"
     )]
     pub data_dir: PathBuf,
+    /// The event store: `postgres://...`, `kurrentdb://...` (or `esdb://...`),
+    /// `sqlite:PATH`; unset, the embedded SQLite file `events.db` in the data folder.
+    #[arg(long, global = true, env = "ECOMMERCE_EVENT_STORE")]
+    pub event_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,7 +39,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
-    /// Events, streams, head position and file size.
+    /// Events, streams, head position and size.
     Stats {
         /// Print one JSON object instead of a table.
         #[arg(long)]

@@ -2,44 +2,48 @@
 
 use crate::cli::{Global, LogCommand};
 use anyhow::{Context, Result};
-use domain::schema::Upcasters;
-use infra::event_store::{EventStore, RecordedEvent};
-use infra::{SqliteConfig, SqliteEventStore};
+use infra::event_store::{EventStore, RecordedEvent, StoreTarget};
 use std::io::{self, Write};
+use std::sync::Arc;
 
-/// Opens the embedded store without creating it: a typo in `--data-dir` is an error, not a
-/// new empty log.
-fn open(global: &Global) -> Result<SqliteEventStore> {
-    let path = global.data_dir.join("events.db");
-    let mut config = SqliteConfig::new(&path);
-    config.create = false;
-    SqliteEventStore::open(config, Upcasters::domain()).with_context(|| {
-        format!(
-            "cannot open the event store {} (set --data-dir or ECOMMERCE_DATA_DIR)",
+/// Opens the chosen store without creating it: a typo in `--data-dir` is an error, not a
+/// new empty log; an unknown scheme or an unreachable server is an error too.
+async fn open(global: &Global) -> Result<Arc<dyn EventStore>> {
+    let target = StoreTarget::parse(global.event_store.as_deref(), &global.data_dir)
+        .context("cannot open the event store (check --event-store or ECOMMERCE_EVENT_STORE)")?;
+    let hint = match &target {
+        StoreTarget::Sqlite(path) => format!(
+            "{} (set --data-dir or ECOMMERCE_DATA_DIR, or --event-store)",
             path.display()
-        )
-    })
+        ),
+        _ => "(check --event-store or ECOMMERCE_EVENT_STORE)".to_owned(),
+    };
+    let store = target
+        .open(false)
+        .await
+        .with_context(|| format!("cannot open the event store {hint}"))?;
+    Ok(store)
 }
 
 pub async fn run(global: &Global, command: LogCommand) -> Result<()> {
-    let store = open(global)?;
+    let store = open(global).await?;
     match command {
-        LogCommand::Stats { json } => stats(&store, json).await,
+        LogCommand::Stats { json } => stats(store.as_ref(), json).await,
         LogCommand::Read {
             stream,
             from,
             limit,
-        } => read(&store, stream, from, limit.unwrap_or(usize::MAX)).await,
+        } => read(store.as_ref(), stream, from, limit.unwrap_or(usize::MAX)).await,
     }
 }
 
-async fn stats(store: &SqliteEventStore, json: bool) -> Result<()> {
+async fn stats(store: &dyn EventStore, json: bool) -> Result<()> {
     let stats = store.stats().await?;
     let mut out = io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(&stats)?)?;
     } else {
-        writeln!(out, "file           {}", store.path().display())?;
+        writeln!(out, "store          {}", store.describe())?;
         writeln!(out, "events         {}", stats.events)?;
         writeln!(out, "streams        {}", stats.streams)?;
         writeln!(out, "head position  {}", stats.head_position)?;
@@ -51,7 +55,7 @@ async fn stats(store: &SqliteEventStore, json: bool) -> Result<()> {
 }
 
 async fn read(
-    store: &SqliteEventStore,
+    store: &dyn EventStore,
     stream: Option<String>,
     from: u64,
     limit: usize,

@@ -150,18 +150,15 @@ pub fn store_error(error: kurrentdb::Error, stream: &str, expected: ExpectedVers
         | E::DeadlineExceeded
         | E::NotLeaderException(_)
         | E::ServerError(_) => StoreError::Unavailable(format!("KurrentDB: {error}")),
-        E::Grpc { code, .. }
-            if matches!(
-                code,
+        E::Grpc {
+            code:
                 tonic::Code::Unavailable
-                    | tonic::Code::DeadlineExceeded
-                    | tonic::Code::ResourceExhausted
-                    | tonic::Code::Aborted
-                    | tonic::Code::Cancelled
-            ) =>
-        {
-            StoreError::Unavailable(format!("KurrentDB: {error}"))
-        }
+                | tonic::Code::DeadlineExceeded
+                | tonic::Code::ResourceExhausted
+                | tonic::Code::Aborted
+                | tonic::Code::Cancelled,
+            ..
+        } => StoreError::Unavailable(format!("KurrentDB: {error}")),
         other => StoreError::Backend(format!("KurrentDB: {other}")),
     }
 }
