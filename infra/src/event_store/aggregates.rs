@@ -234,11 +234,18 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        let events = self.load_events(aggregate_id).await?;
-        let version = events.last().map_or(0, |e| e.sequence as Version);
+        // Only the payloads matter here: no envelopes, no metadata maps.
+        let records = self
+            .store
+            .read_stream(&stream_name::<A>(aggregate_id), 1)
+            .await
+            .map_err(store_error)?;
+        let version = records.last().map_or(0, |r| r.version);
         let mut aggregate = A::default();
-        for envelope in events {
-            aggregate.apply(envelope.payload);
+        for record in records {
+            let event = codec::decode::<A::Event>(&record.event_type, record.payload)
+                .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
+            aggregate.apply(event);
         }
         Ok(LoadedAggregate {
             aggregate_id: aggregate_id.to_owned(),

@@ -2,7 +2,9 @@
 //!
 //! 1. Look up, with one query each, the command ids already stored, the streams' heads
 //!    (`FOR UPDATE`, in name order, so concurrent writers of a stream wait for each other)
-//!    and the event ids already taken.
+//!    and, when asked, the event ids already taken (the writer skips that lookup for a whole
+//!    batch: a reused id then fails the batch with a unique violation, and the writer redoes
+//!    its appends one at a time with the lookup, which names the duplicate).
 //! 2. Decide every append in memory, in order: deduplicated, conflict, duplicate id, or
 //!    written at which versions.
 //! 3. Take the head lock: `UPDATE es_head SET position = position + n` hands out the batch's
@@ -39,14 +41,21 @@ pub(super) struct Written {
     pub head: Option<Position>,
 }
 
-/// Writes a batch inside the caller's open transaction; the caller commits.
+/// Writes a batch inside the caller's open transaction; the caller commits. With
+/// `check_ids`, event ids already stored are refused as duplicates; without, they fail the
+/// whole transaction with a unique violation.
 pub(super) async fn write(
     conn: &mut PgConnection,
     batch: &[&PreparedAppend],
+    check_ids: bool,
 ) -> Result<Written, sqlx::Error> {
     let stored = stored_commands(conn, batch).await?;
     let heads = stream_heads(conn, batch).await?;
-    let taken = taken_ids(conn, batch).await?;
+    let taken = if check_ids {
+        taken_ids(conn, batch).await?
+    } else {
+        HashSet::new()
+    };
     let decisions = decide(batch, &stored, &heads, taken);
     let total: usize = decisions
         .iter()

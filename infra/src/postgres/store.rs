@@ -89,9 +89,12 @@ impl PgEventStore {
         let pool_options = || {
             PgPoolOptions::new()
                 .acquire_timeout(config.acquire_timeout)
+                .test_before_acquire(false)
                 .min_connections(0)
         };
-        // The listener holds one connection of the read pool for good.
+        // The listener holds one connection of the read pool for good. No ping before each
+        // use: after a server restart a stale connection fails one read (`Unavailable`) and
+        // is dropped; the writer retries a batch whose connection was found dead.
         let pool = pool_options()
             .max_connections(config.max_connections.max(1) + 1)
             .connect_with(options.clone())
@@ -140,7 +143,7 @@ impl PgEventStore {
         request: AppendRequest,
     ) -> Result<AppendOutcome, StoreError> {
         let append = prepare(request)?;
-        match batch::write(tx, &[&append]).await {
+        match batch::write(tx, &[&append], true).await {
             Ok(written) => written
                 .results
                 .into_iter()

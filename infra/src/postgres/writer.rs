@@ -2,8 +2,10 @@
 //! one transaction (group commit). A batch that lost a race to another process (a unique
 //! violation or a deadlock) is retried one append at a time, each on a fresh view, so that
 //! one append's race does not fail the others. Callers are answered after the commit.
-//! A failed connection fails the batch (`Unavailable`) but not the task: the next batch
-//! gets a new connection from the pool.
+//! A connection found dead before the commit was sent (typically after a server restart) is
+//! dropped and the batch retried once on a new one, since nothing was written; a failure
+//! after that fails the batch (`Unavailable`) but not the task: the next batch gets a new
+//! connection from the pool.
 
 use super::batch::{self, Written};
 use super::errors::{is_race, is_transient, pg_error};
@@ -54,7 +56,13 @@ pub(super) async fn run(
 type Answers = Vec<Result<AppendOutcome, StoreError>>;
 
 async fn commit(pool: &PgPool, appends: &[&PreparedAppend]) -> (Answers, Option<Position>) {
-    match transaction(pool, appends).await {
+    let mut first = transaction(pool, appends, false).await;
+    if let Err(Failure::BeforeCommit(e)) = &first
+        && is_transient(e)
+    {
+        first = transaction(pool, appends, false).await;
+    }
+    match first.map_err(Failure::into_inner) {
         Ok(written) => return (written.results, written.head),
         Err(e) if is_race(&e) => {}
         Err(e) => return (failed(appends.len(), &e), None),
@@ -65,7 +73,10 @@ async fn commit(pool: &PgPool, appends: &[&PreparedAppend]) -> (Answers, Option<
         let mut tries = 0;
         let result = loop {
             tries += 1;
-            match transaction(pool, &[append]).await {
+            match transaction(pool, &[append], true)
+                .await
+                .map_err(Failure::into_inner)
+            {
                 Ok(written) => {
                     head = head.max(written.head);
                     break written.results.into_iter().next().unwrap_or_else(|| {
@@ -81,10 +92,31 @@ async fn commit(pool: &PgPool, appends: &[&PreparedAppend]) -> (Answers, Option<
     (results, head)
 }
 
-async fn transaction(pool: &PgPool, appends: &[&PreparedAppend]) -> Result<Written, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let written = batch::write(&mut tx, appends).await?;
-    tx.commit().await?;
+/// Where a transaction failed: before its commit was sent (nothing was written), or at the
+/// commit (the outcome is unknown).
+enum Failure {
+    BeforeCommit(sqlx::Error),
+    Commit(sqlx::Error),
+}
+
+impl Failure {
+    fn into_inner(self) -> sqlx::Error {
+        match self {
+            Failure::BeforeCommit(e) | Failure::Commit(e) => e,
+        }
+    }
+}
+
+async fn transaction(
+    pool: &PgPool,
+    appends: &[&PreparedAppend],
+    check_ids: bool,
+) -> Result<Written, Failure> {
+    let mut tx = pool.begin().await.map_err(Failure::BeforeCommit)?;
+    let written = batch::write(&mut tx, appends, check_ids)
+        .await
+        .map_err(Failure::BeforeCommit)?;
+    tx.commit().await.map_err(Failure::Commit)?;
     Ok(written)
 }
 
