@@ -5,11 +5,11 @@
 //! our [`EventMetadata`] fields plus the stored `position`, `event_id` and `recorded_at`.
 
 use super::codec::{self, CodecError};
+pub use super::metadata_map::keys;
 use super::{
     AppendRequest, EventMetadata, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent,
     StoreError, Version,
 };
-use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope};
 use std::collections::HashMap;
@@ -17,71 +17,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Metadata keys in cqrs-es envelopes.
-pub mod keys {
-    /// [`EventMetadata::correlation_id`](super::EventMetadata::correlation_id).
-    pub const CORRELATION_ID: &str = "correlation_id";
-    /// [`EventMetadata::causation_id`](super::EventMetadata::causation_id).
-    pub const CAUSATION_ID: &str = "causation_id";
-    /// [`EventMetadata::user_id`](super::EventMetadata::user_id).
-    pub const USER_ID: &str = "user_id";
-    /// [`EventMetadata::command_id`](super::EventMetadata::command_id).
-    pub const COMMAND_ID: &str = "command_id";
-    /// [`EventMetadata::occurred_at`](super::EventMetadata::occurred_at), RFC 3339.
-    pub const OCCURRED_AT: &str = "occurred_at";
-    /// The event's global position (read only).
-    pub const POSITION: &str = "position";
-    /// The event's id (read only).
-    pub const EVENT_ID: &str = "event_id";
-    /// The commit time (read only).
-    pub const RECORDED_AT: &str = "recorded_at";
-}
-
 /// The stream of one aggregate instance.
 pub fn stream_name<A: Aggregate>(aggregate_id: &str) -> String {
     format!("{}-{}", A::TYPE, aggregate_id)
-}
-
-impl EventMetadata {
-    /// Reads metadata from a cqrs-es map. A missing correlation id starts a new conversation;
-    /// a missing time is now.
-    pub fn from_map(map: &HashMap<String, String>) -> Result<Self, String> {
-        let uuid = |key: &str| -> Result<Option<Uuid>, String> {
-            map.get(key)
-                .map(|v| Uuid::parse_str(v).map_err(|e| format!("{key}: {e}")))
-                .transpose()
-        };
-        let occurred_at = match map.get(keys::OCCURRED_AT) {
-            Some(t) => DateTime::parse_from_rfc3339(t)
-                .map_err(|e| format!("{}: {e}", keys::OCCURRED_AT))?
-                .with_timezone(&Utc),
-            None => Utc::now(),
-        };
-        Ok(Self {
-            correlation_id: uuid(keys::CORRELATION_ID)?.unwrap_or_else(Uuid::now_v7),
-            causation_id: uuid(keys::CAUSATION_ID)?,
-            user_id: map.get(keys::USER_ID).cloned(),
-            command_id: uuid(keys::COMMAND_ID)?,
-            occurred_at,
-        })
-    }
-
-    /// Writes metadata into a cqrs-es map.
-    pub fn to_map(&self) -> HashMap<String, String> {
-        let mut map = HashMap::new();
-        map.insert(keys::CORRELATION_ID.into(), self.correlation_id.to_string());
-        if let Some(id) = self.causation_id {
-            map.insert(keys::CAUSATION_ID.into(), id.to_string());
-        }
-        if let Some(user) = &self.user_id {
-            map.insert(keys::USER_ID.into(), user.clone());
-        }
-        if let Some(id) = self.command_id {
-            map.insert(keys::COMMAND_ID.into(), id.to_string());
-        }
-        map.insert(keys::OCCURRED_AT.into(), self.occurred_at.to_rfc3339());
-        map
-    }
 }
 
 /// An aggregate loaded from its stream, with the version it was loaded at.
@@ -234,10 +172,10 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        // Only the payloads matter here: no envelopes, no metadata maps.
+        // Only the payloads matter here: no metadata, hashes, envelopes or metadata maps.
         let records = self
             .store
-            .read_stream(&stream_name::<A>(aggregate_id), 1)
+            .read_payloads(&stream_name::<A>(aggregate_id), 1)
             .await
             .map_err(store_error)?;
         let version = records.last().map_or(0, |r| r.version);
@@ -278,6 +216,8 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
         };
+        let ids: Vec<Uuid> = new_events.iter().map(|e| e.event_id).collect();
+        let map = metadata.to_map();
         let request = AppendRequest {
             stream: stream_name::<A>(&context.aggregate_id),
             expected,
@@ -285,6 +225,27 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
             metadata,
         };
         let outcome = self.store.append(request).await.map_err(store_error)?;
+        let dense = outcome.last_position + 1 - outcome.first_position == events.len() as u64;
+        if let (false, true, Some(recorded_at)) = (outcome.deduplicated, dense, outcome.recorded_at)
+        {
+            // Everything stored is known: no need to read it back.
+            let envelopes = events.into_iter().zip(ids).enumerate();
+            return Ok(envelopes
+                .map(|(i, (payload, event_id))| {
+                    let mut metadata = map.clone();
+                    let position = outcome.first_position + i as u64;
+                    metadata.insert(keys::POSITION.into(), position.to_string());
+                    metadata.insert(keys::EVENT_ID.into(), event_id.to_string());
+                    metadata.insert(keys::RECORDED_AT.into(), recorded_at.to_rfc3339());
+                    EventEnvelope {
+                        aggregate_id: context.aggregate_id.clone(),
+                        sequence: (outcome.first_version + i as u64) as usize,
+                        payload,
+                        metadata,
+                    }
+                })
+                .collect());
+        }
         // A retried command returns what its first attempt stored, not what it decided now.
         self.read_versions(
             &context.aggregate_id,

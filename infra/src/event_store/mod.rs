@@ -13,6 +13,7 @@ pub mod aggregates;
 pub mod codec;
 mod error;
 pub mod hash;
+mod metadata_map;
 pub mod prepared;
 mod select;
 pub mod stored;
@@ -44,6 +45,17 @@ pub trait EventStore: Send + Sync + 'static {
         stream: &str,
         from_version: Version,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// A stream's events from `from_version` as version, type and upcast payload only: what
+    /// loading an aggregate needs. Backends override it to skip metadata and hashes.
+    async fn read_payloads(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<EventPayload>, StoreError> {
+        let events = self.read_stream(stream, from_version).await?;
+        Ok(events.into_iter().map(EventPayload::from).collect())
+    }
 
     /// Up to `limit` events of the global log after `after`, in position order. Never skips:
     /// an event not returned now will never appear at a position below what was returned.

@@ -147,6 +147,8 @@ async fn replay(
         first_position: head.position,
         last_position: tail.position,
         deduplicated: false,
+        // Event ids may be derived from the command id: let callers read the events back.
+        recorded_at: None,
     };
     if let Some(command_id) = append.command_id {
         let record = EventData::json("CommandRecorded", &outcome)

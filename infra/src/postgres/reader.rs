@@ -1,11 +1,13 @@
 //! Reads: rows of `events` and `commands` back into the port's types. Every read is one
 //! statement, so it sees one snapshot: a committed, gap-free prefix of the log.
 
-use crate::event_store::AppendOutcome;
+use super::errors::pg_error;
 use crate::event_store::hash;
-use crate::event_store::stored::StoredEvent;
-use sqlx::Row;
+use crate::event_store::stored::{StoredEvent, upcast_payload};
+use crate::event_store::{AppendOutcome, EventPayload, StoreError, Version};
+use domain::schema::Upcasters;
 use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
 
 /// The columns [`stored_event`] expects, in order.
 pub(super) const EVENT_COLUMNS: &str = "position, stream, version, event_id, event_type, \
@@ -46,5 +48,40 @@ pub(super) fn outcome(row: &PgRow, at: usize) -> Result<AppendOutcome, sqlx::Err
         first_position: unsigned(row.try_get(at + 3)?),
         last_position: unsigned(row.try_get(at + 4)?),
         deduplicated: true,
+        recorded_at: None,
     })
+}
+
+/// A stream's versions, types and upcast payloads from `from` on: no metadata or hashes
+/// leave the server.
+pub(super) async fn payloads(
+    pool: &PgPool,
+    upcasters: &Upcasters,
+    stream: &str,
+    from: Version,
+) -> Result<Vec<EventPayload>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT version, event_type, schema_version, payload FROM events
+         WHERE stream = $1 AND version >= $2 ORDER BY version",
+    )
+    .bind(stream)
+    .bind(i64::try_from(from).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await
+    .map_err(pg_error)?;
+    rows.iter()
+        .map(|row| {
+            let version = unsigned(row.try_get(0).map_err(pg_error)?);
+            let event_type: String = row.try_get(1).map_err(pg_error)?;
+            let schema_version: i32 = row.try_get(2).map_err(pg_error)?;
+            let payload: &str = row.try_get(3).map_err(pg_error)?;
+            let schema_version = u32::try_from(schema_version).unwrap_or(0);
+            let payload = upcast_payload(upcasters, version, &event_type, schema_version, payload)?;
+            Ok(EventPayload {
+                version,
+                event_type,
+                payload,
+            })
+        })
+        .collect()
 }

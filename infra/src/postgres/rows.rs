@@ -4,7 +4,7 @@
 use super::decide::Decision;
 use crate::event_store::hash::{self, GENESIS};
 use crate::event_store::prepared::PreparedAppend;
-use crate::event_store::stored::LinkInput;
+use crate::event_store::stored::{LinkInput, parse_time};
 use crate::event_store::{AppendOutcome, Position, Version};
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -91,6 +91,7 @@ impl Rows {
                     first_position: position,
                     last_position: position + n - 1,
                     deduplicated: false,
+                    recorded_at: parse_time(recorded_at),
                 },
             ));
             if let Some(command_id) = append.command_id {

@@ -1,14 +1,14 @@
 //! [`PgEventStore`]: opening (pool, migrations, writer and listener tasks) and the port.
 
 use super::errors::{is_race, pg_error};
-use super::reader::{EVENT_COLUMNS, outcome, stored_event};
+use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
 use super::{batch, listener, schema};
 use crate::event_store::hash::verify_chain;
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventStore, Position, RecordedEvent, StoreError, StoreStats,
-    VerifyReport, Version,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
+    StoreStats, VerifyReport, Version,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -35,11 +35,11 @@ pub struct PgConfig {
 }
 
 impl PgConfig {
-    /// The defaults for a URL: 8 read connections, 5 s timeout, batches of up to 512.
+    /// The defaults for a URL: 16 read connections, 5 s timeout, batches of up to 512.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            max_connections: 8,
+            max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             max_batch: 512,
         }
@@ -206,6 +206,20 @@ impl EventStore for PgEventStore {
             .bind(stream.to_owned())
             .bind(signed(from_version));
         self.read_stored(query).await
+    }
+
+    async fn read_payloads(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<EventPayload>, StoreError> {
+        reader::payloads(
+            &self.inner.pool,
+            &self.inner.upcasters,
+            stream,
+            from_version,
+        )
+        .await
     }
 
     async fn read_all(

@@ -19,13 +19,13 @@ use crate::event_store::hash::verify_chain;
 use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventStore, Position, RecordedEvent, StoreError, StoreStats,
-    VerifyReport, Version,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
+    StoreStats, VerifyReport, Version,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
 use errors::sql_error;
-use reader::{EVENT_COLUMNS, Readers, stored_event};
+use reader::{EVENT_COLUMNS, Readers, event_payload, stored_event};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
@@ -171,6 +171,31 @@ impl EventStore for SqliteEventStore {
                 .collect()
         })
         .await
+    }
+
+    async fn read_payloads(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<EventPayload>, StoreError> {
+        let stream = stream.to_owned();
+        let upcasters = self.inner.upcasters.clone();
+        let rows = self
+            .inner
+            .readers
+            .run(move |conn| {
+                conn.prepare_cached(
+                    "SELECT version, event_type, schema_version, payload FROM events
+                     WHERE stream = ?1 AND version >= ?2 ORDER BY version",
+                )?
+                .query_map(
+                    rusqlite::params![stream, from_version],
+                    event_payload(&upcasters),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        rows.into_iter().collect()
     }
 
     async fn read_all(

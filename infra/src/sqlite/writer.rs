@@ -187,6 +187,7 @@ fn append_one(
         first_position: head + 1,
         last_position: position,
         deduplicated: false,
+        recorded_at: parse_time(recorded_at),
     };
     if let Some(command_id) = append.command_id {
         conn.prepare_cached(
@@ -232,6 +233,7 @@ pub(super) fn command_outcome(
             first_position: row.get(3)?,
             last_position: row.get(4)?,
             deduplicated: true,
+            recorded_at: None,
         })
     })
     .optional()

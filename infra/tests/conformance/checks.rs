@@ -8,7 +8,7 @@ use domain::product::{Product, ProductCommand, ProductEvent};
 use domain::values::*;
 use infra::event_store::stored::StoredEvent;
 use infra::event_store::{
-    AggregateStore, ExpectedVersion, RecordedEvent, StoreError, Subscription, hash,
+    AggregateStore, EventPayload, ExpectedVersion, RecordedEvent, StoreError, Subscription, hash,
 };
 use std::collections::HashSet;
 use std::time::Duration;
@@ -40,6 +40,9 @@ pub async fn appended_events_read_back_with_their_metadata(h: &impl Harness) {
         read.windows(2)
             .all(|w| w[0].recorded_at <= w[1].recorded_at)
     );
+    let payloads = store.read_payloads(&s, 2).await.unwrap();
+    let expected: Vec<EventPayload> = read[1..].iter().cloned().map(Into::into).collect();
+    assert_eq!(payloads, expected);
     assert_eq!(store.stream_version(&s).await.unwrap(), 3);
     assert_eq!(store.stream_version("thing-none").await.unwrap(), 0);
     assert_eq!(store.head().await.unwrap(), outcome.last_position);
@@ -451,6 +454,10 @@ pub async fn cqrs_framework_commits_and_loads_aggregates(h: &impl Harness) {
     let envelopes = store.load_events(&id.to_string()).await.unwrap();
     assert_eq!(envelopes[2].metadata["command_id"], command_id.to_string());
     assert!(envelopes[2].metadata.contains_key("position"));
+    // What a commit answers is what a later load reads.
+    assert_eq!(first.events[0].metadata, envelopes[2].metadata);
+    assert_eq!(first.events[0].payload, envelopes[2].payload);
+    assert_eq!(first.events[0].sequence, envelopes[2].sequence);
 }
 
 pub async fn a_stale_aggregate_commit_is_a_conflict(h: &impl Harness) {
