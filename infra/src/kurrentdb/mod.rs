@@ -1,9 +1,9 @@
 //! The KurrentDB (EventStoreDB) event store, through the official `kurrentdb` client.
 //!
 //! - [`convert`]: versions and revisions, positions, event ids, metadata and errors;
-//! - [`append`]: appends with expected revisions, the hash chain and idempotency records;
-//! - [`read`]: stream reads and the filtered global log;
-//! - [`head`]: a subscription to `$all` that wakes subscribers;
+//! - `append`: appends with expected revisions, the hash chain and idempotency records;
+//! - `read`: stream reads and the filtered global log;
+//! - `head`: a subscription to `$all` that wakes subscribers;
 //! - [`names`]: namespaces, so that several stores share one server.
 //!
 //! A stream per aggregate, named as in the port; our version N is the stream's revision

@@ -1,11 +1,12 @@
 //! The PostgreSQL event store (sqlx), for deployments that outgrow one machine.
 //!
-//! - [`schema`] and `migrations/`: tables, embedded and applied at start;
-//! - [`batch`]: the SQL of one append transaction, and how positions are handed out, with
-//!   [`decide`] (each append's fate, in memory) and [`rows`] (the inserts);
-//! - [`writer`]: the group-commit writer task;
-//! - [`listener`]: `LISTEN/NOTIFY` wake-ups from other processes;
-//! - [`reader`] and [`errors`]: rows and failures as the port's types.
+//! - `config` and `store`: [`PgConfig`] and [`PgEventStore`], the port's implementation;
+//! - `schema` and `migrations/`: tables, embedded and applied at start;
+//! - `batch`: the SQL of one append transaction, and how positions are handed out, with
+//!   `decide` (each append's fate, in memory) and `rows` (the inserts);
+//! - `writer`: the group-commit writer task;
+//! - `listener`: `LISTEN/NOTIFY` wake-ups from other processes;
+//! - `reader` and `errors`: rows and failures as the port's types.
 //!
 //! **Never skip.** Global positions are handed out in commit order: each append transaction
 //! takes the row lock of the one-row `es_head` counter (`UPDATE es_head SET position =
@@ -23,6 +24,7 @@
 //! `libsqlite3-sys`, and Cargo allows one crate linking `sqlite3` per lock file).
 
 mod batch;
+mod config;
 mod decide;
 mod errors;
 mod listener;
@@ -32,4 +34,5 @@ mod schema;
 mod store;
 mod writer;
 
-pub use store::{PgConfig, PgEventStore};
+pub use config::PgConfig;
+pub use store::PgEventStore;

@@ -1,5 +1,6 @@
 //! [`PgEventStore`]: opening (pool, migrations, writer and listener tasks) and the port.
 
+use super::config::PgConfig;
 use super::errors::{is_race, pg_error};
 use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
@@ -16,35 +17,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
-
-/// How to reach the server.
-#[derive(Debug, Clone)]
-pub struct PgConfig {
-    /// `postgres://user[:password]@host[:port]/database[?options]`.
-    pub url: String,
-    /// Read connections (the writer and the listener hold one more each).
-    pub max_connections: u32,
-    /// How long to wait for a connection before answering `Unavailable`.
-    pub acquire_timeout: Duration,
-    /// The most appends one transaction groups.
-    pub max_batch: usize,
-}
-
-impl PgConfig {
-    /// The defaults for a URL: 16 read connections, 5 s timeout, batches of up to 512.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(5),
-            max_batch: 512,
-        }
-    }
-}
 
 /// The PostgreSQL event store. Cheap to clone; the writer stops when the last clone is
 /// dropped.
