@@ -25,7 +25,8 @@ pub struct Global {
     /// A TOML settings file, applied under the environment and the flags.
     #[arg(long, global = true, env = "ECOMMERCE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Event store URL; the default is the SQLite file `events.db` in the data folder.
+    /// The event store: `postgres://...`, `kurrentdb://...` (or `esdb://...`),
+    /// `sqlite:PATH`; unset, the embedded SQLite file `events.db` in the data folder.
     #[arg(long, global = true, env = "ECOMMERCE_EVENT_STORE")]
     pub event_store: Option<String>,
 }
@@ -81,7 +82,7 @@ pub enum UsersCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
-    /// Events, streams, head position and file size.
+    /// Events, streams, head position and size.
     Stats {
         /// Print one JSON object instead of a table.
         #[arg(long)]

@@ -8,10 +8,10 @@ use std::io::{self, Write};
 
 pub async fn run(settings: Settings, command: LogCommand) -> Result<()> {
     // Never create a store here: a typo in `--data-dir` is an error, not a new empty log.
-    let store = crate::store::open(&settings, false)?;
+    let store = crate::store::open(&settings, false).await?;
     let store = store.as_ref();
     match command {
-        LogCommand::Stats { json } => stats(store, &settings, json).await,
+        LogCommand::Stats { json } => stats(store, json).await,
         LogCommand::Read {
             stream,
             from,
@@ -20,17 +20,13 @@ pub async fn run(settings: Settings, command: LogCommand) -> Result<()> {
     }
 }
 
-async fn stats(store: &dyn EventStore, settings: &Settings, json: bool) -> Result<()> {
+async fn stats(store: &dyn EventStore, json: bool) -> Result<()> {
     let stats = store.stats().await?;
     let mut out = io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(&stats)?)?;
     } else {
-        let location = settings
-            .event_store
-            .clone()
-            .unwrap_or_else(|| settings.data_dir.join("events.db").display().to_string());
-        writeln!(out, "store          {location}")?;
+        writeln!(out, "store          {}", store.describe())?;
         writeln!(out, "events         {}", stats.events)?;
         writeln!(out, "streams        {}", stats.streams)?;
         writeln!(out, "head position  {}", stats.head_position)?;

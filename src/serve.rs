@@ -6,7 +6,7 @@ use infra::config::Settings;
 
 pub async fn run(settings: Settings) -> Result<()> {
     infra::telemetry::init(settings.log_format);
-    let store = crate::store::open(&settings, true)?;
+    let store = crate::store::open(&settings, true).await?;
     let app = App::build(&settings, store).await.map_err(|e| anyhow!(e))?;
     // One plain line on standard output, for people and scripts that start the server.
     println!("listening on http://{}", app.addr());

@@ -14,6 +14,7 @@ fn ecommerce(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecommerce"))
         .args(args)
         .env("ECOMMERCE_DATA_DIR", data_dir)
+        .env_remove("ECOMMERCE_EVENT_STORE")
         .output()
         .unwrap()
 }
@@ -61,7 +62,9 @@ async fn log_stats_counts_events_and_streams() {
     assert_eq!(stats["head_position"], 5);
     assert!(stats["size_bytes"].as_u64().unwrap() > 0);
     let table = ecommerce(dir.path(), &["log", "stats"]);
-    assert!(String::from_utf8_lossy(&table.stdout).contains("head position  5"));
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("head position  5"), "{table}");
+    assert!(table.contains("store          SQLite "), "{table}");
 }
 
 #[tokio::test]
@@ -116,4 +119,42 @@ fn bad_arguments_are_refused_with_usage() {
     let output = ecommerce(dir.path(), &["log", "read", "--from", "minus-one"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--from"));
+}
+
+#[test]
+fn the_event_store_flag_selects_a_backend_and_refuses_unknown_or_unreachable_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elsewhere.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite:{}", file.display());
+        let store = infra::event_store::open(Some(&url), dir.path())
+            .await
+            .unwrap();
+        store
+            .append(AppendRequest {
+                stream: "c-1".into(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![NewEvent::new("Tick", 1, json!({}))],
+                metadata: EventMetadata::new(chrono::Utc::now()),
+            })
+            .await
+            .unwrap();
+    });
+    let url = format!("sqlite:{}", file.display());
+    let stats = &stdout_lines(&ecommerce(
+        dir.path(),
+        &["log", "stats", "--json", "--event-store", &url],
+    ))[0];
+    assert_eq!(stats["events"], 1);
+
+    for (url, expected) in [
+        ("mysql://h/db", "unknown event store"),
+        ("postgres://postgres@127.0.0.1:1/none", "cannot reach"),
+    ] {
+        let output = ecommerce(dir.path(), &["log", "stats", "--event-store", url]);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{url}: {stderr}");
+    }
 }

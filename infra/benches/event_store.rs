@@ -6,7 +6,11 @@
 //!   transaction (goal ≥ 0.5);
 //! - (b) single-event appends from 32 concurrent tasks ÷ raw inserts with one commit per
 //!   event (goal ≥ 3.0: group commit);
-//! - (c) the time to load an aggregate of 1,000 events.
+//! - (c) the time to load an aggregate of 1,000 events;
+//!
+//! then the side-by-side table of [`side_by_side`]: SQLite, and when
+//! `ECOMMERCE_BENCH_POSTGRES_URL` is set our PostgreSQL store and postgres-es 0.5 on that
+//! server (goal: ours ≥ 2× postgres-es on the 32-task single-event commands).
 
 // A failed step aborts the run with its message; that is what unwrap is for here.
 #![allow(clippy::unwrap_used)]
@@ -24,13 +28,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+#[path = "event_store/side_by_side.rs"]
+mod side_by_side;
+use side_by_side::Figure;
+
 const BATCH: usize = 100;
 const BATCHED_EVENTS: usize = 20_000;
 const TASKS: usize = 32;
 const CONCURRENT_EVENTS: usize = 3_200;
 const RAW_SINGLE_EVENTS: usize = 1_000;
 
-fn payload(i: usize) -> serde_json::Value {
+pub fn payload(i: usize) -> serde_json::Value {
     serde_json::json!({
         "order_id": Uuid::from_u128(i as u128),
         "quantity": i % 7 + 1,
@@ -206,4 +214,71 @@ async fn main() {
         "(c) load an aggregate of 1,000 events: {:.2} ms",
         load.as_secs_f64() * 1e3
     );
+
+    side_by_side(dir.path()).await;
+}
+
+fn cell(figure: Option<Figure>) -> String {
+    match figure {
+        Some(f) => format!("{:>8.0}/s  p99 {:>6.2} ms", f.rate, f.p99_ms),
+        None => format!("{:>26}", "-"),
+    }
+}
+
+async fn measure(store: Arc<dyn EventStore>) -> [Figure; 3] {
+    [
+        side_by_side::appends(store.clone()).await,
+        side_by_side::commands(store.clone()).await,
+        side_by_side::batched(store).await,
+    ]
+}
+
+async fn side_by_side(dir: &std::path::Path) {
+    let sqlite = measure(open(dir, "side.db")).await;
+    let (mut postgres, mut baseline) = (None, None);
+    match std::env::var("ECOMMERCE_BENCH_POSTGRES_URL") {
+        Ok(server) => {
+            let url = side_by_side::fresh_database(&server, "ours").await;
+            let store = infra::PgEventStore::open(infra::PgConfig::new(url), Upcasters::domain())
+                .await
+                .unwrap();
+            postgres = Some(measure(Arc::new(store)).await);
+            let url = side_by_side::fresh_database(&server, "postgres_es").await;
+            let run = tokio::task::spawn_blocking(move || side_by_side::postgres_es(&url));
+            baseline = Some(run.await.unwrap());
+            side_by_side::drop_databases(&server).await;
+        }
+        Err(_) => println!(
+            "PostgreSQL skipped: set ECOMMERCE_BENCH_POSTGRES_URL=postgres://... to compare it \
+             and postgres-es"
+        ),
+    }
+    println!(
+        "\n{:<34}{:>28}{:>28}{:>28}",
+        "workload", "SQLite (ours)", "PostgreSQL (ours)", "postgres-es 0.5"
+    );
+    let tasks = side_by_side::TASKS;
+    let rows = [
+        format!("{tasks} tasks, 1-event appends"),
+        format!("{tasks} tasks, 1-event commands"),
+        format!("appends of {} events", side_by_side::BATCH_SIZE),
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        println!(
+            "{row:<34}  {}  {}  {}",
+            cell(Some(sqlite[i])),
+            cell(postgres.map(|p| p[i])),
+            cell(baseline.map(|b| b[i]))
+        );
+    }
+    if let (Some(ours), Some(base)) = (postgres, baseline) {
+        let ratio = |i: usize| ours[i].rate / base[i].rate;
+        println!(
+            "PostgreSQL ours ÷ postgres-es: 1-event appends {:.2} (goal >= 2.0), commands {:.2}, \
+             batched {:.2}",
+            ratio(0),
+            ratio(1),
+            ratio(2)
+        );
+    }
 }

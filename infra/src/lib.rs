@@ -3,6 +3,8 @@
 //! - [`event_store`]: the event store port (append with expected versions, global log,
 //!   subscriptions, hash chains, idempotent commands) and the cqrs-es glue;
 //! - [`sqlite`]: the embedded SQLite event store, the default backend;
+//! - [`postgres`]: the PostgreSQL event store; [`kurrentdb`]: the KurrentDB (EventStoreDB)
+//!   event store;
 //! - [`read_store`]: the read store port (documents, queries, checkpoints, leases) and its
 //!   SQLite adapter;
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
@@ -11,9 +13,13 @@
 pub mod auth;
 pub mod config;
 pub mod event_store;
+pub mod kurrentdb;
+pub mod postgres;
 pub mod read_store;
 pub mod sqlite;
 pub mod telemetry;
 
 pub use event_store::{EventStore, StoreError};
+pub use kurrentdb::KurrentDbEventStore;
+pub use postgres::{PgConfig, PgEventStore};
 pub use sqlite::{SqliteConfig, SqliteEventStore};

@@ -8,13 +8,14 @@ mod conformance;
 
 use async_trait::async_trait;
 use conformance::Harness;
+use conformance::support::{child_binary, parse_ack};
 use domain::schema::Upcasters;
 use infra::event_store::stored::StoredEvent;
 use infra::event_store::{EventStore, Position};
 use infra::{SqliteConfig, SqliteEventStore};
 use rusqlite::{Connection, params};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -47,7 +48,11 @@ impl Harness for Sqlite {
         true
     }
 
-    async fn tamper_payload(&self, position: Position, payload: &str) {
+    fn child_store(&self) -> Option<String> {
+        Some(format!("sqlite:{}", self.path.display()))
+    }
+
+    async fn tamper_payload(&self, position: Position, payload: &str) -> bool {
         let conn = Connection::open(&self.path).unwrap();
         let changed = conn
             .execute(
@@ -56,6 +61,7 @@ impl Harness for Sqlite {
             )
             .unwrap();
         assert_eq!(changed, 1);
+        true
     }
 
     async fn insert_raw(&self, e: &StoredEvent) {
@@ -91,22 +97,6 @@ fn link(hex: &str) -> [u8; 32] {
 }
 
 conformance_suite!(fresh);
-
-/// The crash child, built by `cargo test` from `examples/append_until_killed.rs`.
-fn child_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let child = profile_dir.join("examples").join(format!(
-        "append_until_killed{}",
-        std::env::consts::EXE_SUFFIX
-    ));
-    assert!(
-        child.exists(),
-        "{} is missing: run the tests with cargo test, which builds the examples",
-        child.display()
-    );
-    child
-}
 
 #[test]
 fn every_acknowledged_append_survives_kill_9() {
@@ -163,18 +153,6 @@ fn every_acknowledged_append_survives_kill_9() {
             assert!(store.verify(&stream).await.unwrap().intact());
         }
     });
-}
-
-fn parse_ack(line: &str) -> (Position, Uuid) {
-    let mut parts = line.split_whitespace();
-    assert_eq!(
-        parts.next(),
-        Some("ack"),
-        "unexpected child output {line:?}"
-    );
-    let position = parts.next().unwrap().parse().unwrap();
-    let event_id = parts.next().unwrap().parse().unwrap();
-    (position, event_id)
 }
 
 #[tokio::test]

@@ -5,11 +5,11 @@
 //! our [`EventMetadata`] fields plus the stored `position`, `event_id` and `recorded_at`.
 
 use super::codec::{self, CodecError};
+pub use super::metadata_map::keys;
 use super::{
     AppendRequest, EventMetadata, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent,
     StoreError, Version,
 };
-use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope};
 use std::collections::HashMap;
@@ -17,83 +17,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Metadata keys in cqrs-es envelopes.
-pub mod keys {
-    /// [`EventMetadata::correlation_id`](super::EventMetadata::correlation_id).
-    pub const CORRELATION_ID: &str = "correlation_id";
-    /// [`EventMetadata::causation_id`](super::EventMetadata::causation_id).
-    pub const CAUSATION_ID: &str = "causation_id";
-    /// [`EventMetadata::user_id`](super::EventMetadata::user_id).
-    pub const USER_ID: &str = "user_id";
-    /// [`EventMetadata::command_id`](super::EventMetadata::command_id).
-    pub const COMMAND_ID: &str = "command_id";
-    /// [`EventMetadata::occurred_at`](super::EventMetadata::occurred_at), RFC 3339.
-    pub const OCCURRED_AT: &str = "occurred_at";
-    /// The event's global position (read only).
-    pub const POSITION: &str = "position";
-    /// The event's id (read only).
-    pub const EVENT_ID: &str = "event_id";
-    /// The commit time (read only).
-    pub const RECORDED_AT: &str = "recorded_at";
-    /// [`EventMetadata::idempotency_key`](super::EventMetadata::idempotency_key).
-    pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
-    /// [`EventMetadata::request_hash`](super::EventMetadata::request_hash).
-    pub const REQUEST_HASH: &str = "request_hash";
-}
-
 /// The stream of one aggregate instance.
 pub fn stream_name<A: Aggregate>(aggregate_id: &str) -> String {
     format!("{}-{}", A::TYPE, aggregate_id)
-}
-
-impl EventMetadata {
-    /// Reads metadata from a cqrs-es map. A missing correlation id starts a new conversation;
-    /// a missing time is now.
-    pub fn from_map(map: &HashMap<String, String>) -> Result<Self, String> {
-        let uuid = |key: &str| -> Result<Option<Uuid>, String> {
-            map.get(key)
-                .map(|v| Uuid::parse_str(v).map_err(|e| format!("{key}: {e}")))
-                .transpose()
-        };
-        let occurred_at = match map.get(keys::OCCURRED_AT) {
-            Some(t) => DateTime::parse_from_rfc3339(t)
-                .map_err(|e| format!("{}: {e}", keys::OCCURRED_AT))?
-                .with_timezone(&Utc),
-            None => Utc::now(),
-        };
-        Ok(Self {
-            correlation_id: uuid(keys::CORRELATION_ID)?.unwrap_or_else(Uuid::now_v7),
-            causation_id: uuid(keys::CAUSATION_ID)?,
-            user_id: map.get(keys::USER_ID).cloned(),
-            command_id: uuid(keys::COMMAND_ID)?,
-            occurred_at,
-            idempotency_key: map.get(keys::IDEMPOTENCY_KEY).cloned(),
-            request_hash: map.get(keys::REQUEST_HASH).cloned(),
-        })
-    }
-
-    /// Writes metadata into a cqrs-es map.
-    pub fn to_map(&self) -> HashMap<String, String> {
-        let mut map = HashMap::new();
-        map.insert(keys::CORRELATION_ID.into(), self.correlation_id.to_string());
-        if let Some(id) = self.causation_id {
-            map.insert(keys::CAUSATION_ID.into(), id.to_string());
-        }
-        if let Some(user) = &self.user_id {
-            map.insert(keys::USER_ID.into(), user.clone());
-        }
-        if let Some(id) = self.command_id {
-            map.insert(keys::COMMAND_ID.into(), id.to_string());
-        }
-        map.insert(keys::OCCURRED_AT.into(), self.occurred_at.to_rfc3339());
-        if let Some(key) = &self.idempotency_key {
-            map.insert(keys::IDEMPOTENCY_KEY.into(), key.clone());
-        }
-        if let Some(hash) = &self.request_hash {
-            map.insert(keys::REQUEST_HASH.into(), hash.clone());
-        }
-        map
-    }
 }
 
 /// An aggregate loaded from its stream, with the version it was loaded at.
@@ -248,12 +174,19 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
-        let events = self.load_events(aggregate_id).await?;
-        let version = events.last().map_or(0, |e| e.sequence as Version);
-        let position = events.last().and_then(envelope_position).unwrap_or(0);
+        // Only the payloads matter here: no metadata, hashes, envelopes or metadata maps.
+        let records = self
+            .store
+            .read_payloads(&stream_name::<A>(aggregate_id), 1)
+            .await
+            .map_err(store_error)?;
+        let version = records.last().map_or(0, |r| r.version);
+        let position = records.last().map_or(0, |r| r.position);
         let mut aggregate = A::default();
-        for envelope in events {
-            aggregate.apply(envelope.payload);
+        for record in records {
+            let event = codec::decode::<A::Event>(&record.event_type, record.payload)
+                .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
+            aggregate.apply(event);
         }
         Ok(LoadedAggregate {
             aggregate_id: aggregate_id.to_owned(),
@@ -287,69 +220,42 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
         };
+        let ids: Vec<Uuid> = new_events.iter().map(|e| e.event_id).collect();
+        let map = metadata.to_map();
         let request = AppendRequest {
             stream: stream_name::<A>(&context.aggregate_id),
             expected,
             events: new_events,
             metadata,
         };
-        let outcome = self
-            .store
-            .append(request.clone())
-            .await
-            .map_err(store_error)?;
-        if outcome.deduplicated {
-            // A retried command returns what its first attempt stored, not what it decided.
-            return self
-                .read_versions(
-                    &context.aggregate_id,
-                    outcome.first_version,
-                    outcome.last_version,
-                )
-                .await;
+        let outcome = self.store.append(request).await.map_err(store_error)?;
+        let dense = outcome.last_position + 1 - outcome.first_position == events.len() as u64;
+        if let (false, true, Some(recorded_at)) = (outcome.deduplicated, dense, outcome.recorded_at)
+        {
+            // Everything stored is known: no need to read it back.
+            let envelopes = events.into_iter().zip(ids).enumerate();
+            return Ok(envelopes
+                .map(|(i, (payload, event_id))| {
+                    let mut metadata = map.clone();
+                    let position = outcome.first_position + i as u64;
+                    metadata.insert(keys::POSITION.into(), position.to_string());
+                    metadata.insert(keys::EVENT_ID.into(), event_id.to_string());
+                    metadata.insert(keys::RECORDED_AT.into(), recorded_at.to_rfc3339());
+                    EventEnvelope {
+                        aggregate_id: context.aggregate_id.clone(),
+                        sequence: (outcome.first_version + i as u64) as usize,
+                        payload,
+                        metadata,
+                    }
+                })
+                .collect());
         }
-        Ok(committed_envelopes(
+        // A retried command returns what its first attempt stored, not what it decided now.
+        self.read_versions(
             &context.aggregate_id,
-            events,
-            &request,
-            &outcome,
-        ))
+            outcome.first_version,
+            outcome.last_version,
+        )
+        .await
     }
-}
-
-/// Envelopes for events just appended, without reading them back. Positions inside one append
-/// are known only where the backend assigns them without gaps; the last one always is.
-fn committed_envelopes<A: Aggregate>(
-    aggregate_id: &str,
-    events: Vec<A::Event>,
-    request: &AppendRequest,
-    outcome: &super::AppendOutcome,
-) -> Vec<EventEnvelope<A>> {
-    let count = events.len() as u64;
-    let dense = outcome.last_position - outcome.first_position + 1 == count;
-    let base = request.metadata.to_map();
-    events
-        .into_iter()
-        .zip(&request.events)
-        .enumerate()
-        .map(|(i, (payload, sent))| {
-            let i = i as u64;
-            let mut metadata = base.clone();
-            metadata.insert(keys::EVENT_ID.into(), sent.event_id.to_string());
-            let position = if i + 1 == count {
-                Some(outcome.last_position)
-            } else {
-                dense.then_some(outcome.first_position + i)
-            };
-            if let Some(position) = position {
-                metadata.insert(keys::POSITION.into(), position.to_string());
-            }
-            EventEnvelope {
-                aggregate_id: aggregate_id.to_owned(),
-                sequence: (outcome.first_version + i) as usize,
-                payload,
-                metadata,
-            }
-        })
-        .collect()
 }

@@ -2,8 +2,10 @@
 //!
 //! - [`types`]: requests, outcomes, recorded events, metadata;
 //! - `error`: [`StoreError`], typed so each failure maps to its status;
+//! - [`prepared`]: appends validated and serialized before any backend sees them;
 //! - [`stored`] and [`hash`]: events as stored, and the per-stream hash chain, computed and
 //!   verified the same way by every backend;
+//! - `select`: [`open`] a backend from a store URL;
 //! - [`subscription`]: a catch-up reader of the global log that sleeps until woken;
 //! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`.
 
@@ -11,12 +13,16 @@ pub mod aggregates;
 pub mod codec;
 mod error;
 pub mod hash;
+mod metadata_map;
+pub mod prepared;
+mod select;
 pub mod stored;
 pub mod subscription;
 mod types;
 
 pub use aggregates::AggregateStore;
 pub use error::StoreError;
+pub use select::{StoreTarget, open};
 pub use subscription::Subscription;
 pub use types::*;
 
@@ -39,6 +45,17 @@ pub trait EventStore: Send + Sync + 'static {
         stream: &str,
         from_version: Version,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// A stream's events from `from_version` as version, type and upcast payload only: what
+    /// loading an aggregate needs. Backends override it to skip metadata and hashes.
+    async fn read_payloads(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<EventPayload>, StoreError> {
+        let events = self.read_stream(stream, from_version).await?;
+        Ok(events.into_iter().map(EventPayload::from).collect())
+    }
 
     /// Up to `limit` events of the global log after `after`, in position order. Never skips:
     /// an event not returned now will never appear at a position below what was returned.
@@ -66,4 +83,7 @@ pub trait EventStore: Send + Sync + 'static {
     /// A receiver of the head position, updated after each commit of this process (and of
     /// others where the backend can tell), for subscribers to sleep on.
     fn watch_head(&self) -> watch::Receiver<Position>;
+
+    /// Where the events live, for operators: a file or a server address, never credentials.
+    fn describe(&self) -> String;
 }

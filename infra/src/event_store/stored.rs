@@ -95,6 +95,26 @@ impl StoredEvent {
     }
 }
 
+/// Parses a stored payload and upcasts it to its current schema: the part of
+/// [`StoredEvent::into_recorded`] that replaying an aggregate needs.
+pub fn upcast_payload(
+    upcasters: &Upcasters,
+    position_or_version: u64,
+    event_type: &str,
+    schema_version: u32,
+    payload: &str,
+) -> Result<serde_json::Value, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        position: position_or_version,
+        reason,
+    };
+    let payload = serde_json::from_str(payload).map_err(|e| corrupt(format!("payload: {e}")))?;
+    upcasters
+        .upcast(event_type, schema_version, payload)
+        .map(|(_, payload)| payload)
+        .map_err(|e| corrupt(e.to_string()))
+}
+
 /// Commit times as stored: fixed-width RFC 3339 in UTC with microseconds, so that text order
 /// is time order.
 pub fn format_time(time: DateTime<Utc>) -> String {

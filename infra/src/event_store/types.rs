@@ -127,6 +127,11 @@ pub struct AppendOutcome {
     pub last_position: Position,
     /// True when nothing was written because the command id was seen before.
     pub deduplicated: bool,
+    /// The commit time of the events written, when the backend tells it with the answer
+    /// (not on a deduplicated answer); with it and dense positions, callers know every
+    /// stored field without reading the events back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// An event as stored, with its payload brought to the current schema.
@@ -152,6 +157,31 @@ pub struct RecordedEvent {
     pub recorded_at: DateTime<Utc>,
     /// Hex SHA-256 link of the stream's hash chain.
     pub hash: String,
+}
+
+/// What replaying an aggregate needs of an event: its version, type and payload (brought
+/// to the current schema), without metadata or hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventPayload {
+    /// Version within the stream.
+    pub version: Version,
+    /// Global position.
+    pub position: Position,
+    /// Type name.
+    pub event_type: String,
+    /// Data, upcast to the current schema.
+    pub payload: Value,
+}
+
+impl From<RecordedEvent> for EventPayload {
+    fn from(event: RecordedEvent) -> Self {
+        Self {
+            version: event.version,
+            position: event.position,
+            event_type: event.event_type,
+            payload: event.payload,
+        }
+    }
 }
 
 /// Figures about a store, for operators.

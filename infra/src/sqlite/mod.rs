@@ -18,24 +18,24 @@ mod writer;
 pub use schema::Durability;
 
 use crate::event_store::hash::verify_chain;
+use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventStore, Position, RecordedEvent, StoreError, StoreStats,
-    VerifyReport, Version,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
+    StoreStats, VerifyReport, Version,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
 use errors::sql_error;
-use reader::{EVENT_COLUMNS, Readers, stored_event};
+use reader::{EVENT_COLUMNS, Readers, event_payload, stored_event};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
-use writer::{Job, PreparedAppend, PreparedEvent};
+use writer::Job;
 
-/// The most events one append may carry.
-pub const MAX_EVENTS_PER_APPEND: usize = 1000;
+pub use crate::event_store::prepared::MAX_EVENTS_PER_APPEND;
 
 /// How to open the store.
 #[derive(Debug, Clone)]
@@ -156,45 +156,6 @@ impl SqliteEventStore {
     }
 }
 
-fn prepare(request: AppendRequest) -> Result<PreparedAppend, StoreError> {
-    if request.stream.trim().is_empty() || request.stream.len() > 200 {
-        return Err(StoreError::Invalid(
-            "a stream name has 1 to 200 characters".into(),
-        ));
-    }
-    if request.events.is_empty() || request.events.len() > MAX_EVENTS_PER_APPEND {
-        return Err(StoreError::Invalid(format!(
-            "an append carries 1 to {MAX_EVENTS_PER_APPEND} events"
-        )));
-    }
-    let json = |v: &serde_json::Value| {
-        serde_json::to_string(v).map_err(|e| StoreError::Invalid(e.to_string()))
-    };
-    let events = request
-        .events
-        .iter()
-        .map(|e| {
-            if e.event_type.trim().is_empty() {
-                return Err(StoreError::Invalid("an event needs a type".into()));
-            }
-            Ok(PreparedEvent {
-                event_id: e.event_id,
-                event_type: e.event_type.clone(),
-                schema_version: e.schema_version,
-                payload: json(&e.payload)?,
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(PreparedAppend {
-        command_id: request.metadata.command_id,
-        metadata: serde_json::to_string(&request.metadata)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?,
-        stream: request.stream,
-        expected: request.expected,
-        events,
-    })
-}
-
 #[async_trait]
 impl EventStore for SqliteEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
@@ -223,6 +184,31 @@ impl EventStore for SqliteEventStore {
                 .collect()
         })
         .await
+    }
+
+    async fn read_payloads(
+        &self,
+        stream: &str,
+        from_version: Version,
+    ) -> Result<Vec<EventPayload>, StoreError> {
+        let stream = stream.to_owned();
+        let upcasters = self.inner.upcasters.clone();
+        let rows = self
+            .inner
+            .readers
+            .run(move |conn| {
+                conn.prepare_cached(
+                    "SELECT version, event_type, schema_version, payload, position FROM events
+                     WHERE stream = ?1 AND version >= ?2 ORDER BY version",
+                )?
+                .query_map(
+                    rusqlite::params![stream, from_version],
+                    event_payload(&upcasters),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        rows.into_iter().collect()
     }
 
     async fn read_all(
@@ -313,5 +299,9 @@ impl EventStore for SqliteEventStore {
 
     fn watch_head(&self) -> watch::Receiver<Position> {
         self.inner.head.clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("SQLite {}", self.inner.path.display())
     }
 }

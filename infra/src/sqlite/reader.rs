@@ -2,9 +2,10 @@
 //! readers never wait for the writer and always see a committed prefix of the log.
 
 use super::errors::sql_error;
-use crate::event_store::StoreError;
 use crate::event_store::hash;
-use crate::event_store::stored::StoredEvent;
+use crate::event_store::stored::{StoredEvent, upcast_payload};
+use crate::event_store::{EventPayload, StoreError, Version};
+use domain::schema::Upcasters;
 use rusqlite::{Connection, OpenFlags, Row};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -89,4 +90,27 @@ pub(super) fn stored_event(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         recorded_at: row.get(8)?,
         hash: hash::to_hex(&hash),
     })
+}
+
+/// Maps `version, event_type, schema_version, payload, position` to an upcast [`EventPayload`].
+pub(super) fn event_payload(
+    upcasters: &Upcasters,
+) -> impl Fn(&Row<'_>) -> rusqlite::Result<Result<EventPayload, StoreError>> + '_ {
+    move |row| {
+        let version: Version = row.get(0)?;
+        let event_type: String = row.get(1)?;
+        let schema_version: u32 = row.get(2)?;
+        let payload: String = row.get(3)?;
+        let position: crate::event_store::Position = row.get(4)?;
+        Ok(
+            upcast_payload(upcasters, version, &event_type, schema_version, &payload).map(
+                |payload| EventPayload {
+                    version,
+                    position,
+                    event_type,
+                    payload,
+                },
+            ),
+        )
+    }
 }

@@ -5,29 +5,14 @@
 
 use super::errors::sql_error;
 use crate::event_store::hash::{self, GENESIS};
+use crate::event_store::prepared::PreparedAppend;
 use crate::event_store::stored::{LinkInput, format_time, parse_time};
-use crate::event_store::{AppendOutcome, ExpectedVersion, Position, StoreError, Version};
+use crate::event_store::{AppendOutcome, Position, StoreError, Version};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::sync::mpsc;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
-
-/// An append with its payloads already serialized (done by the caller, off this thread).
-pub(super) struct PreparedAppend {
-    pub stream: String,
-    pub expected: ExpectedVersion,
-    pub command_id: Option<Uuid>,
-    pub metadata: String,
-    pub events: Vec<PreparedEvent>,
-}
-
-pub(super) struct PreparedEvent {
-    pub event_id: Uuid,
-    pub event_type: String,
-    pub schema_version: u32,
-    pub payload: String,
-}
 
 pub(super) struct Job {
     pub append: PreparedAppend,
@@ -202,6 +187,7 @@ fn append_one(
         first_position: head + 1,
         last_position: position,
         deduplicated: false,
+        recorded_at: parse_time(recorded_at),
     };
     if let Some(command_id) = append.command_id {
         conn.prepare_cached(
@@ -247,6 +233,7 @@ pub(super) fn command_outcome(
             first_position: row.get(3)?,
             last_position: row.get(4)?,
             deduplicated: true,
+            recorded_at: None,
         })
     })
     .optional()

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod checks;
+pub mod processes;
 pub mod support;
 
 use async_trait::async_trait;
@@ -20,8 +21,12 @@ pub trait Harness: Send + Sync {
     fn store(&self) -> Arc<dyn EventStore>;
     /// True when positions are 1, 2, 3, ... without gaps.
     fn dense_positions(&self) -> bool;
-    /// Overwrites one stored payload directly in the backend.
-    async fn tamper_payload(&self, position: Position, payload: &str);
+    /// The store URL a child process opens to append to this same store (see
+    /// `examples/append_until_killed.rs`), or `None` when processes cannot share it.
+    fn child_store(&self) -> Option<String>;
+    /// Overwrites one stored payload directly in the backend; false when the backend's
+    /// storage cannot be edited at all (KurrentDB).
+    async fn tamper_payload(&self, position: Position, payload: &str) -> bool;
     /// Writes an event row exactly as given, as an older build would have stored it, and
     /// moves its stream's head to it.
     async fn insert_raw(&self, event: &StoredEvent);
@@ -46,6 +51,7 @@ macro_rules! conformance_suite {
             cqrs_framework_commits_and_loads_aggregates,
             a_stale_aggregate_commit_is_a_conflict,
             stats_count_events_and_streams,
+            several_processes_append_while_a_subscriber_tails,
         );
     };
     (@tests $fresh:path; $($check:ident),+ $(,)?) => {

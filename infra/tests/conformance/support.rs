@@ -3,7 +3,37 @@
 use chrono::Utc;
 use infra::event_store::{AppendRequest, EventMetadata, ExpectedVersion, NewEvent};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 use uuid::Uuid;
+
+/// The appending child, built by `cargo test` from `examples/append_until_killed.rs`.
+pub fn child_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let child = profile_dir.join("examples").join(format!(
+        "append_until_killed{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        child.exists(),
+        "{} is missing: run the tests with cargo test, which builds the examples",
+        child.display()
+    );
+    child
+}
+
+/// Parses a child's `ack <position> <event id>` line.
+pub fn parse_ack(line: &str) -> (u64, Uuid) {
+    let mut parts = line.split_whitespace();
+    assert_eq!(
+        parts.next(),
+        Some("ack"),
+        "unexpected child output {line:?}"
+    );
+    let position = parts.next().unwrap().parse().unwrap();
+    let event_id = parts.next().unwrap().parse().unwrap();
+    (position, event_id)
+}
 
 /// A new stream name.
 pub fn stream(kind: &str) -> String {

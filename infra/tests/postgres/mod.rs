@@ -1,0 +1,7 @@
+//! Fresh PostgreSQL databases for tests, and the checks only PostgreSQL can run.
+
+pub mod database;
+pub mod held_transactions;
+pub mod kill_and_restart;
+
+pub use database::{Pg, fresh};
