@@ -4,11 +4,9 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use domain::user::User;
 use domain::values::{Role, UserId};
-use infra::auth::TokenError;
 use std::collections::BTreeSet;
 
 /// A signed-in, active user with their current roles.
@@ -61,21 +59,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::Unauthorized("sign in: send Authorization: Bearer <token>".into())
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
-            })?;
-        let claims = state.tokens.verify(token).map_err(|e| match e {
-            TokenError::Expired => ApiError::Unauthorized("the token has expired".into()),
-            TokenError::Invalid => ApiError::Unauthorized("the token is invalid".into()),
-        })?;
+        let claims = infra::http::bearer::claims(parts, &state.tokens)?;
         let user = state.users.load_cached(&claims.sub.to_string()).await?;
         match user.aggregate {
             User::Active(state) => Ok(Caller {

@@ -3,17 +3,30 @@
 //! flight finish.
 
 use crate::admin::{AdminOutcome, ensure_admin};
-use crate::app::{Limits, api, app};
+use crate::app::parts;
 use crate::state::AppState;
 use axum::Router;
 use infra::auth::{Tokens, jwt_secret};
 use infra::config::Settings;
 use infra::event_store::EventStore;
+use infra::http::{Limits, finish};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use utoipa::openapi::OpenApi;
+
+/// Routes served beside the command API (the query side, in the embedded default), with
+/// their OpenAPI document and the background tasks they need.
+pub struct Extra {
+    /// The routes, with their state.
+    pub router: Router,
+    /// Their OpenAPI document, merged into the served one.
+    pub openapi: OpenApi,
+    /// Tasks to stop when the server stops.
+    pub background: Vec<JoinHandle<()>>,
+}
 
 /// A built, bound, not yet serving application.
 pub struct App {
@@ -27,8 +40,16 @@ impl App {
     /// Prepares the service on `store`: the signing secret, the first admin (if configured),
     /// the user-change follower, the routes, and the listener.
     pub async fn build(settings: &Settings, store: Arc<dyn EventStore>) -> Result<App, String> {
-        let secret = jwt_secret(settings.jwt_secret.clone(), &settings.data_dir)?;
-        let tokens = Tokens::new(&secret, settings.token_ttl)?;
+        Self::build_with(settings, store, Vec::new()).await
+    }
+
+    /// Like [`App::build`], serving `extras` on the same port.
+    pub async fn build_with(
+        settings: &Settings,
+        store: Arc<dyn EventStore>,
+        extras: Vec<Extra>,
+    ) -> Result<App, String> {
+        let tokens = tokens(settings)?;
         let state = AppState::new(store, tokens);
         if let Some((email, password)) = &settings.bootstrap_admin {
             match ensure_admin(&state, email, password.expose()).await {
@@ -42,11 +63,17 @@ impl App {
             body: settings.body_limit,
             timeout: settings.request_timeout,
         };
-        let router = app(api(), state.clone(), limits);
+        let (mut router, mut openapi) = parts(state.clone());
+        let mut background = vec![tokio::spawn(state.clone().follow_user_changes())];
+        for extra in extras {
+            router = router.merge(extra.router);
+            openapi.merge(extra.openapi);
+            background.extend(extra.background);
+        }
+        let router = finish(router, openapi, limits);
         let listener = TcpListener::bind(settings.addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
-        let background = vec![tokio::spawn(state.clone().follow_user_changes())];
         Ok(App {
             listener,
             router,
@@ -80,6 +107,12 @@ impl App {
         }
         served
     }
+}
+
+/// The token issuer the settings describe (the secret configured or kept in the data folder).
+pub fn tokens(settings: &Settings) -> Result<Tokens, String> {
+    let secret = jwt_secret(settings.jwt_secret.clone(), &settings.data_dir)?;
+    Tokens::new(&secret, settings.token_ttl)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -8,11 +8,14 @@
 //! - [`read_store`]: the read store port (documents, queries, checkpoints, leases) and its
 //!   SQLite adapter;
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
+//! - [`http`]: what the HTTP services share (problem details, tracing, bearer tokens,
+//!   OpenAPI and Swagger UI);
 //! - [`config`]: layered settings; [`telemetry`]: logging.
 
 pub mod auth;
 pub mod config;
 pub mod event_store;
+pub mod http;
 pub mod kurrentdb;
 pub mod postgres;
 pub mod read_store;
