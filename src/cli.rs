@@ -29,6 +29,10 @@ pub struct Global {
     /// `sqlite:PATH`; unset, the embedded SQLite file `events.db` in the data folder.
     #[arg(long, global = true, env = "ECOMMERCE_EVENT_STORE")]
     pub event_store: Option<String>,
+    /// The read store: `mongodb://...`; unset, the embedded SQLite file `read.db` in the data
+    /// folder.
+    #[arg(long, global = true, env = "ECOMMERCE_READ_STORE")]
+    pub read_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +68,9 @@ pub struct ServeArgs {
     /// SQLite commit durability: full or normal [default: full].
     #[arg(long, env = "ECOMMERCE_DURABILITY")]
     pub durability: Option<String>,
+    /// The longest a query waits for X-Min-Position, in milliseconds [default: 5000].
+    #[arg(long, env = "ECOMMERCE_MIN_POSITION_WAIT_MS")]
+    pub min_position_wait_ms: Option<u64>,
     /// Create this admin at start if missing (password from ECOMMERCE_ADMIN_PASSWORD).
     #[arg(long, env = "ECOMMERCE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,

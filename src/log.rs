@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 pub async fn run(settings: Settings, command: LogCommand) -> Result<()> {
     // Never create a store here: a typo in `--data-dir` is an error, not a new empty log.
-    let store = crate::store::open(&settings, false).await?;
+    let store = ecommerce::stores::events(&settings, false).await?;
     let store = store.as_ref();
     match command {
         LogCommand::Stats { json } => stats(store, json).await,

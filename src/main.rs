@@ -2,7 +2,6 @@
 //!
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
 //! - `settings`: flags and environment over the optional file over the defaults;
-//! - `store`: opening the configured event store;
 //! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
 //! - `log`: `ecommerce log stats|read`, inspecting the event store.
 
@@ -10,7 +9,6 @@ mod cli;
 mod log;
 mod serve;
 mod settings;
-mod store;
 mod users;
 
 use clap::Parser;

@@ -1,20 +1,24 @@
 //! `ecommerce serve`: every service in one process.
 
 use anyhow::{Result, anyhow};
-use command_services::{App, shutdown_signal};
+use command_services::shutdown_signal;
+use ecommerce::embedded::Embedded;
 use infra::config::Settings;
 
 pub async fn run(settings: Settings) -> Result<()> {
     infra::telemetry::init(settings.log_format);
-    let store = crate::store::open(&settings, true).await?;
-    let app = App::build(&settings, store).await.map_err(|e| anyhow!(e))?;
+    let events = ecommerce::stores::events(&settings, true).await?;
+    let read = ecommerce::stores::read(&settings).await?;
+    let shop = Embedded::build(&settings, events, read)
+        .await
+        .map_err(|e| anyhow!(e))?;
     // One plain line on standard output, for people and scripts that start the server.
-    println!("listening on http://{}", app.addr());
+    println!("listening on http://{}", shop.addr());
     tracing::info!(
-        addr = %app.addr(),
+        addr = %shop.addr(),
         data_dir = %settings.data_dir.display(),
         "serving; API docs at /api-docs"
     );
-    app.run(shutdown_signal()).await?;
+    shop.run(shutdown_signal()).await?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub fn global_layer(global: &Global) -> Layer {
     Layer {
         data_dir: global.data_dir.clone(),
         event_store: global.event_store.clone(),
+        read_store: global.read_store.clone(),
         jwt_secret: secret("ECOMMERCE_JWT_SECRET"),
         ..Layer::default()
     }
@@ -49,6 +50,7 @@ pub fn load_serve(global: &Global, args: &ServeArgs) -> Result<Settings> {
             .transpose()
             .map_err(|e: String| anyhow!(e))
             .context("--durability")?,
+        min_position_wait_ms: args.min_position_wait_ms,
         admin_email: args.admin_email.clone(),
         admin_password: secret("ECOMMERCE_ADMIN_PASSWORD"),
         ..global_layer(global)

@@ -31,7 +31,7 @@ fn password() -> Result<String> {
 
 pub async fn create_admin(settings: Settings, email: &str) -> Result<()> {
     let password = password()?;
-    let store = crate::store::open(&settings, true).await?;
+    let store = ecommerce::stores::events(&settings, true).await?;
     let secret =
         jwt_secret(settings.jwt_secret.clone(), &settings.data_dir).map_err(|e| anyhow!(e))?;
     let state = AppState::new(

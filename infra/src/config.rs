@@ -43,6 +43,10 @@ pub struct Layer {
     pub data_dir: Option<PathBuf>,
     /// Event store URL; none means the SQLite file in the data folder.
     pub event_store: Option<String>,
+    /// Read store URL (`mongodb://…`); none means the SQLite file `read.db` in the data folder.
+    pub read_store: Option<String>,
+    /// The longest a query waits for `X-Min-Position`, milliseconds.
+    pub min_position_wait_ms: Option<u64>,
     /// JWT signing secret (at least 32 bytes); none means a generated one in the data folder.
     pub jwt_secret: Option<Secret>,
     /// Access token lifetime, seconds.
@@ -75,6 +79,8 @@ impl Layer {
             addr: self.addr.or(lower.addr),
             data_dir: self.data_dir.or(lower.data_dir),
             event_store: self.event_store.or(lower.event_store),
+            read_store: self.read_store.or(lower.read_store),
+            min_position_wait_ms: self.min_position_wait_ms.or(lower.min_position_wait_ms),
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             token_ttl_secs: self.token_ttl_secs.or(lower.token_ttl_secs),
             body_limit_bytes: self.body_limit_bytes.or(lower.body_limit_bytes),
@@ -103,6 +109,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Event store URL, if not the embedded file.
     pub event_store: Option<String>,
+    /// Read store URL, if not the embedded file.
+    pub read_store: Option<String>,
+    /// The longest a query waits for `X-Min-Position` (default 5 s).
+    pub min_position_wait: Duration,
     /// Configured JWT secret, if any.
     pub jwt_secret: Option<Secret>,
     /// Access token lifetime (default 1 hour).
@@ -138,6 +148,8 @@ impl Settings {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir: top.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
             event_store: top.event_store,
+            read_store: top.read_store,
+            min_position_wait: Duration::from_millis(top.min_position_wait_ms.unwrap_or(5000)),
             jwt_secret: top.jwt_secret,
             token_ttl: Duration::from_secs(top.token_ttl_secs.unwrap_or(3600)),
             body_limit: top.body_limit_bytes.unwrap_or(64 * 1024),

@@ -1,4 +1,5 @@
-//! Opaque keyset cursors: the last item's sort values and id, as URL-safe base64 JSON.
+//! Opaque keyset cursors: the sort fields, the last item's sort values and its id, as
+//! URL-safe base64 JSON. A cursor only continues the query order it came from.
 //! Keyset pagination stays stable while documents are added: a page starts strictly after
 //! the previous page's last item, whatever was inserted before it.
 
@@ -29,7 +30,8 @@ impl Cursor {
             .map(|s| field(item, &s.field).cloned().unwrap_or(Value::Null))
             .collect();
         key.push(item.get("id")?.clone());
-        let json = serde_json::to_vec(&key).ok()?;
+        let fields: Vec<String> = sort.iter().map(order_key).collect();
+        let json = serde_json::to_vec(&(fields, key)).ok()?;
         Some(Self(URL_SAFE_NO_PAD.encode(json)))
     }
 
@@ -37,8 +39,12 @@ impl Cursor {
     pub fn decode(&self, sort: &[Sort]) -> Result<(Vec<Value>, String), ReadStoreError> {
         let bad = || ReadStoreError::Invalid("the cursor is not valid for this query".into());
         let bytes = URL_SAFE_NO_PAD.decode(&self.0).map_err(|_| bad())?;
-        let mut key: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-        if key.len() != sort.len() + 1 {
+        let (fields, mut key): (Vec<String>, Vec<Value>) =
+            serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        if key.len() != sort.len() + 1
+            || fields.len() != sort.len()
+            || fields.iter().zip(sort).any(|(f, s)| *f != order_key(s))
+        {
             return Err(bad());
         }
         let id = match key.pop() {
@@ -53,6 +59,11 @@ impl Cursor {
         }
         Ok((key, id))
     }
+}
+
+/// A sort key as the cursor records it: field and direction.
+fn order_key(sort: &Sort) -> String {
+    format!("{}:{:?}", sort.field, sort.direction)
 }
 
 /// The value at a dotted path.
@@ -75,8 +86,16 @@ mod tests {
             (vec![json!(1200)], "p1".into())
         );
         assert!(cursor.decode(&[]).is_err(), "another sort");
+        assert!(
+            cursor.decode(&[Sort::desc("name")]).is_err(),
+            "another field"
+        );
+        assert!(
+            cursor.decode(&[Sort::asc("price.amount")]).is_err(),
+            "another direction"
+        );
         assert!(Cursor::from_client("%%%").decode(&sort).is_err());
-        let forged = URL_SAFE_NO_PAD.encode(br#"[{"$gt": 1}, "p1"]"#);
+        let forged = URL_SAFE_NO_PAD.encode(br#"[["price.amount:Desc"], [{"$gt": 1}, "p1"]]"#);
         assert!(Cursor::from_client(&forged).decode(&sort).is_err());
     }
 }

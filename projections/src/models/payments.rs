@@ -46,7 +46,7 @@ impl Projection for Payments {
     }
 
     fn collections(&self) -> Vec<(&'static str, Vec<&'static str>)> {
-        vec![(PAYMENTS, vec!["order_id", "status"])]
+        vec![(PAYMENTS, vec!["order_id", "status", "created_at"])]
     }
 
     fn handles(&self, event_type: &str) -> bool {

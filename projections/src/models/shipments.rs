@@ -54,7 +54,7 @@ impl Projection for Shipments {
     }
 
     fn collections(&self) -> Vec<(&'static str, Vec<&'static str>)> {
-        vec![(SHIPMENTS, vec!["order_id", "status"])]
+        vec![(SHIPMENTS, vec!["order_id", "status", "created_at"])]
     }
 
     fn handles(&self, event_type: &str) -> bool {

@@ -1,16 +1,19 @@
-//! Opening the event store the settings name: `--event-store` / `ECOMMERCE_EVENT_STORE`, or
-//! the embedded SQLite file in the data folder.
+//! Opening the stores the settings name: the event store (`--event-store` /
+//! `ECOMMERCE_EVENT_STORE`, or the embedded SQLite file `events.db` in the data folder) and
+//! the read store (`--read-store` / `ECOMMERCE_READ_STORE`, or the SQLite file `read.db`).
 
 use anyhow::{Context, Result};
 use domain::schema::Upcasters;
 use infra::config::Settings;
 use infra::event_store::{EventStore, StoreTarget};
+use infra::read_store::ReadStore;
+use infra::read_store::sqlite::SqliteReadStore;
 use infra::{SqliteConfig, SqliteEventStore};
 use std::sync::Arc;
 
 /// Opens the configured store; `create` allows a new embedded file. An unknown scheme or an
 /// unreachable server is an error here, at start.
-pub async fn open(settings: &Settings, create: bool) -> Result<Arc<dyn EventStore>> {
+pub async fn events(settings: &Settings, create: bool) -> Result<Arc<dyn EventStore>> {
     let target = StoreTarget::parse(settings.event_store.as_deref(), &settings.data_dir)
         .context("cannot open the event store (check --event-store or ECOMMERCE_EVENT_STORE)")?;
     let hint = match &target {
@@ -37,4 +40,19 @@ pub async fn open(settings: &Settings, create: bool) -> Result<Arc<dyn EventStor
             .with_context(|| format!("cannot open the event store {hint}"))?,
     };
     Ok(store)
+}
+
+/// Opens the configured read store; an unknown scheme or an unreachable server is an error.
+pub async fn read(settings: &Settings) -> Result<Arc<dyn ReadStore>> {
+    match settings.read_store.as_deref().map(str::trim) {
+        None | Some("") => {
+            let path = settings.data_dir.join("read.db");
+            let store = SqliteReadStore::open(&path)
+                .with_context(|| format!("cannot open the read store {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Some(other) => anyhow::bail!(
+            "unknown read store {other:?}: use mongodb://… or nothing for the embedded SQLite file"
+        ),
+    }
 }

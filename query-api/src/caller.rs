@@ -1,0 +1,69 @@
+//! Who is calling: the bearer token's user, checked against the user profiles read model so
+//! that a deactivated user is refused and role changes count.
+
+use crate::state::QueryState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use domain::values::Role;
+use infra::http::ApiError;
+use projections::models::users::{USERS, UserDoc};
+use projections::runtime::collection_name;
+use std::collections::BTreeSet;
+
+/// A signed-in, active user with their roles.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's id.
+    pub id: String,
+    /// Their roles.
+    pub roles: BTreeSet<Role>,
+}
+
+impl Caller {
+    /// True for admins.
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+
+    /// Refuses (403) a caller without `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.roles.contains(&role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the {} role",
+                role.as_str()
+            )))
+        }
+    }
+
+    /// Refuses (403) a caller who is neither `owner` nor an admin.
+    pub fn owner_or_admin(&self, owner: &str) -> Result<(), ApiError> {
+        if self.id == owner || self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("this belongs to another user".into()))
+        }
+    }
+}
+
+impl FromRequestParts<QueryState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &QueryState) -> Result<Self, ApiError> {
+        let claims = infra::http::bearer::claims(parts, &state.tokens)?;
+        let id = claims.sub.to_string();
+        let users = collection_name(USERS, 1);
+        let profile = state.read.get(&users, &id).await?;
+        let roles = match profile.map(|d| serde_json::from_value::<UserDoc>(d.body)) {
+            Some(Ok(user)) if user.status == "deactivated" => {
+                return Err(ApiError::Unauthorized("this account is deactivated".into()));
+            }
+            Some(Ok(user)) => user.roles.iter().filter_map(|r| r.parse().ok()).collect(),
+            Some(Err(e)) => return Err(ApiError::Internal(format!("user profile {id}: {e}"))),
+            // Signed in before the profile was projected: the token's roles stand.
+            None => claims.roles.into_iter().collect(),
+        };
+        Ok(Caller { id, roles })
+    }
+}

@@ -1,0 +1,87 @@
+//! Read-your-writes: a query may ask for "at least position N" (`X-Min-Position: N` or
+//! `?min_position=N`) and then answers only once every projection behind the route has
+//! applied N, or 504 after a bounded wait.
+
+use crate::state::QueryState;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderName;
+use axum::http::request::Parts;
+use infra::event_store::Position;
+use infra::http::ApiError;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// `X-Min-Position`.
+pub const MIN_POSITION: HeaderName = HeaderName::from_static("x-min-position");
+
+/// The position a query must reflect, if the client asked for one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MinPosition(pub Option<Position>);
+
+fn parse(raw: &str) -> Result<Position, ApiError> {
+    raw.trim().parse().map_err(|_| {
+        ApiError::Malformed(format!(
+            "min_position must be a non-negative integer, not {raw:?}"
+        ))
+    })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if let Some(value) = parts.headers.get(MIN_POSITION) {
+            let raw = value
+                .to_str()
+                .map_err(|_| ApiError::Malformed("X-Min-Position must be ASCII digits".into()))?;
+            return Ok(MinPosition(Some(parse(raw)?)));
+        }
+        let query = parts.uri.query().unwrap_or("");
+        for pair in query.split('&') {
+            if let Some(raw) = pair.strip_prefix("min_position=") {
+                return Ok(MinPosition(Some(parse(raw)?)));
+            }
+        }
+        Ok(MinPosition(None))
+    }
+}
+
+impl MinPosition {
+    /// Waits until every projection in `keys` (such as `catalog_v1`) has applied the asked
+    /// position; 504 once the state's bound has passed.
+    pub async fn wait(&self, state: &QueryState, keys: &[String]) -> Result<(), ApiError> {
+        let Some(min) = self.0 else { return Ok(()) };
+        let deadline = Instant::now() + state.max_wait;
+        for key in keys {
+            wait_one(state, key, min, deadline).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn wait_one(
+    state: &QueryState,
+    key: &str,
+    min: Position,
+    deadline: Instant,
+) -> Result<(), ApiError> {
+    let mut watch = state.positions.watch(key);
+    loop {
+        if state.positions.position(key) >= min || state.read.checkpoint(key).await? >= min {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(ApiError::NotYet(format!(
+                "the {key} read model has not reached position {min} yet; retry"
+            )));
+        }
+        // A projector in this process wakes us; one elsewhere is seen by polling.
+        let nap = (deadline - Instant::now()).min(Duration::from_millis(25));
+        match watch.as_mut() {
+            Some(watch) => {
+                let _ = tokio::time::timeout(nap, watch.wait_for(|p| *p >= min)).await;
+            }
+            None => tokio::time::sleep(nap).await,
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The HTTP query API: every `GET` route over the read models that the projectors keep,
+//! with ownership checks, cursor pagination, problem details for bad parameters, and
+//! read-your-writes through `X-Min-Position`.
+//!
+//! - [`routes`]: `products`, `carts`, `orders`, `payments` (and shipments), `users`,
+//!   `reports`, each with `router()`;
+//! - [`consistency`]: the `X-Min-Position` wait; [`caller`]: who is asking;
+//! - [`params`]: query strings, pagination; [`state`]: shared state.
+
+pub mod caller;
+pub mod consistency;
+pub mod params;
+pub mod routes;
+pub mod state;
+
+pub use state::QueryState;
+
+use axum::Router;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every query route, with its OpenAPI description.
+pub fn api() -> OpenApiRouter<QueryState> {
+    OpenApiRouter::new()
+        .merge(routes::products::router())
+        .merge(routes::carts::router())
+        .merge(routes::orders::router())
+        .merge(routes::payments::router())
+        .merge(routes::users::router())
+        .merge(routes::reports::router())
+}
+
+/// The query routes on `state`, and their OpenAPI document.
+pub fn parts(state: QueryState) -> (Router, OpenApi) {
+    let (router, openapi) = api().split_for_parts();
+    (router.with_state(state), openapi)
+}

@@ -1,0 +1,8 @@
+//! One router per read model, each exposing `router()`.
+
+pub mod carts;
+pub mod orders;
+pub mod payments;
+pub mod products;
+pub mod reports;
+pub mod users;

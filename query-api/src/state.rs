@@ -1,0 +1,22 @@
+//! What every query handler shares: the read store, where the projections stand, the token
+//! verifier, and how long a read-your-writes wait may take.
+
+use infra::auth::Tokens;
+use infra::read_store::ReadStore;
+use projections::runtime::Positions;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The shared state; cheap to clone.
+#[derive(Clone)]
+pub struct QueryState {
+    /// The read models.
+    pub read: Arc<dyn ReadStore>,
+    /// Positions published by the projectors of this process (empty when they run elsewhere:
+    /// the read store's checkpoints then tell).
+    pub positions: Positions,
+    /// Token verification.
+    pub tokens: Tokens,
+    /// The longest a query waits for `X-Min-Position` before answering 504.
+    pub max_wait: Duration,
+}

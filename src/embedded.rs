@@ -1,0 +1,100 @@
+//! Everything in one process: the command API, the projectors, and the query API on the same
+//! port, over one event store and one read store.
+
+use command_services::App;
+use command_services::server::{Extra, tokens};
+use infra::config::Settings;
+use infra::event_store::EventStore;
+use infra::read_store::ReadStore;
+use projections::models;
+use projections::runtime::{Options, Positions, Projector};
+use query_api::QueryState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The running parts of the embedded shop.
+pub struct Embedded {
+    app: App,
+    projectors: Vec<JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+    positions: Positions,
+}
+
+impl Embedded {
+    /// Builds the services on the given stores and starts the projectors.
+    pub async fn build(
+        settings: &Settings,
+        events: Arc<dyn EventStore>,
+        read: Arc<dyn ReadStore>,
+    ) -> Result<Embedded, String> {
+        let positions = Positions::default();
+        let (stop, stopped) = watch::channel(false);
+        // A fresh owner per process: a restarted process takes the leases over once the old
+        // ones expire, or at once after a clean stop, which releases them.
+        let owner = format!("serve-{}", uuid::Uuid::now_v7());
+        let mut projectors = Vec::new();
+        for projection in models::all() {
+            let projector = Projector::new(
+                projection,
+                events.clone(),
+                read.clone(),
+                positions.clone(),
+                owner.clone(),
+                Options::default(),
+            );
+            projector.prepare().await.map_err(|e| e.to_string())?;
+            projectors.push(tokio::spawn(projector.run(stopped.clone())));
+        }
+        let queries = QueryState {
+            read,
+            positions: positions.clone(),
+            tokens: tokens(settings)?,
+            max_wait: settings.min_position_wait,
+        };
+        let (router, openapi) = query_api::parts(queries);
+        let extra = Extra {
+            router,
+            openapi,
+            background: Vec::new(),
+        };
+        let app = App::build_with(settings, events, vec![extra]).await?;
+        Ok(Embedded {
+            app,
+            projectors,
+            stop,
+            positions,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.app.addr()
+    }
+
+    /// Where the projections of this process stand.
+    pub fn positions(&self) -> &Positions {
+        &self.positions
+    }
+
+    /// The command side's state.
+    pub fn commands(&self) -> &command_services::AppState {
+        self.app.state()
+    }
+
+    /// Serves until `shutdown`, then stops the projectors (releasing their leases).
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = self.app.run(shutdown).await;
+        let _ = self.stop.send(true);
+        for projector in self.projectors {
+            let _ = tokio::time::timeout(Duration::from_secs(5), projector).await;
+        }
+        served
+    }
+}

@@ -1,0 +1,274 @@
+//! Orders with their payment and shipment, lists, and who may read them. Orders, payments
+//! and shipments are put in place with domain commands (the checkout process creates them).
+
+use crate::helpers::*;
+use domain::order::OrderCommand;
+use domain::payment::PaymentCommand;
+use domain::shipment::ShipmentCommand;
+use domain::values::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+fn eur(cents: i64) -> Money {
+    Money::new(cents, Currency::parse("EUR").unwrap()).unwrap()
+}
+
+fn address() -> Address {
+    serde_json::from_value(
+        json!({"name": "Ann", "line1": "Main St 1", "city": "Berlin",
+        "postal_code": "10115", "country": "DE"}),
+    )
+    .unwrap()
+}
+
+/// An order for `customer`, paid, with a pending shipment; returns (order, payment, shipment).
+async fn paid_order(shop: &Shop, customer: &str, product: &str) -> (String, String, String) {
+    let (order, payment, shipment) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let line = OrderLine::price(
+        product.parse().unwrap(),
+        Quantity::new(2).unwrap(),
+        eur(1000),
+    )
+    .unwrap();
+    let o = order.to_string();
+    shop.commands
+        .orders
+        .execute(
+            &shop.meta(),
+            &o,
+            OrderCommand::Place {
+                order_id: order.into(),
+                customer: customer.parse().unwrap(),
+                cart_id: None,
+                lines: vec![line],
+                shipping_address: address(),
+                payment_method: PaymentMethod::parse("pm_card_ok").unwrap(),
+                placed_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let p = payment.to_string();
+    for command in [
+        PaymentCommand::Request {
+            payment_id: payment.into(),
+            order_id: order.into(),
+            amount: eur(2000),
+            method: PaymentMethod::parse("pm_card_ok").unwrap(),
+        },
+        PaymentCommand::Authorize {
+            provider_reference: ProviderReference::parse("auth-1").unwrap(),
+        },
+        PaymentCommand::Capture {},
+    ] {
+        shop.commands
+            .payments
+            .execute(&shop.meta(), &p, command)
+            .await
+            .unwrap();
+    }
+    for command in [
+        OrderCommand::MarkStockReserved {},
+        OrderCommand::AuthorizePayment {
+            payment_id: payment.into(),
+        },
+        OrderCommand::MarkPaid {
+            payment_id: payment.into(),
+        },
+    ] {
+        shop.commands
+            .orders
+            .execute(&shop.meta(), &o, command)
+            .await
+            .unwrap();
+    }
+    shop.commands
+        .shipments
+        .execute(
+            &shop.meta(),
+            &shipment.to_string(),
+            ShipmentCommand::Create {
+                shipment_id: shipment.into(),
+                order_id: order.into(),
+                address: address(),
+            },
+        )
+        .await
+        .unwrap();
+    (o, p, shipment.to_string())
+}
+
+#[tokio::test]
+async fn an_order_shows_its_progression_payment_and_shipment_to_its_owner() {
+    let shop = spawn_shop().await;
+    let product = shop.product("MUG", "kitchen", 1000, 10).await;
+    let (ann_id, ann) = shop.customer("ann@example.com").await;
+    let (order, payment, shipment) = paid_order(&shop, &ann_id, &product).await;
+    let view = shop.get(&format!("/api/orders/{order}"), Some(&ann)).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    assert_eq!(view.body["status"], "paid");
+    assert_eq!(
+        view.body["total"],
+        json!({"amount": 2000, "currency": "EUR"})
+    );
+    assert_eq!(
+        view.body["payment"],
+        json!({"id": payment, "status": "captured"})
+    );
+    assert_eq!(
+        view.body["shipment"],
+        json!({"id": shipment, "status": "pending"})
+    );
+    let steps: Vec<_> = view.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].clone())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            json!("placed"),
+            json!("stock_reserved"),
+            json!("payment_authorized"),
+            json!("paid")
+        ]
+    );
+    let dispatched = shop
+        .post(
+            &format!("/api/shipments/{shipment}/dispatch"),
+            Some(&shop.admin),
+            json!({"carrier": "DHL", "tracking_number": "JD1"}),
+        )
+        .await;
+    let tracked = shop
+        .get_at(
+            &format!("/api/orders/{order}/shipment"),
+            Some(&ann),
+            dispatched.position(),
+        )
+        .await;
+    assert_eq!(tracked.body["status"], "dispatched");
+    assert_eq!(tracked.body["tracking"][1]["detail"], "DHL JD1");
+    let shipment_view = shop
+        .get(&format!("/api/shipments/{shipment}"), Some(&ann))
+        .await;
+    assert_eq!(shipment_view.body["carrier"], "DHL");
+    let refunded = shop
+        .post(
+            &format!("/api/payments/{payment}/refund"),
+            Some(&shop.admin),
+            json!({"amount": {"amount": 500, "currency": "EUR"}, "reason": "scratch"}),
+        )
+        .await;
+    let payment_view = shop
+        .get_at(
+            &format!("/api/payments/{payment}"),
+            Some(&ann),
+            refunded.position(),
+        )
+        .await;
+    assert_eq!(payment_view.body["status"], "partially_refunded");
+    assert_eq!(
+        payment_view.body["refunded"],
+        json!({"amount": 500, "currency": "EUR"})
+    );
+}
+
+#[tokio::test]
+async fn a_customer_never_reads_another_customers_order_payment_or_shipment() {
+    let shop = spawn_shop().await;
+    let product = shop.product("MUG", "kitchen", 1000, 10).await;
+    let (ann_id, _) = shop.customer("ann@example.com").await;
+    let (_, bob) = shop.customer("bob@example.com").await;
+    let (order, payment, shipment) = paid_order(&shop, &ann_id, &product).await;
+    for path in [
+        format!("/api/orders/{order}"),
+        format!("/api/orders/{order}/shipment"),
+        format!("/api/payments/{payment}"),
+        format!("/api/shipments/{shipment}"),
+    ] {
+        assert_problem(&shop.get(&path, Some(&bob)).await, StatusCode::FORBIDDEN);
+        assert_problem(&shop.get(&path, None).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            shop.get(&path, Some(&shop.admin)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let bobs = shop.get("/api/orders", Some(&bob)).await;
+    assert_eq!(bobs.body["items"], json!([]));
+    assert_problem(
+        &shop
+            .get(&format!("/api/orders?customer={ann_id}"), Some(&bob))
+            .await,
+        StatusCode::FORBIDDEN,
+    );
+}
+
+#[tokio::test]
+async fn order_lists_filter_by_customer_status_and_day() {
+    let shop = spawn_shop().await;
+    let product = shop.product("MUG", "kitchen", 1000, 10).await;
+    let (ann_id, ann) = shop.customer("ann@example.com").await;
+    let (bob_id, _) = shop.customer("bob@example.com").await;
+    let (first, _, _) = paid_order(&shop, &ann_id, &product).await;
+    let (second, _, _) = paid_order(&shop, &ann_id, &product).await;
+    paid_order(&shop, &bob_id, &product).await;
+    shop.commands
+        .orders
+        .execute(
+            &shop.meta(),
+            &second,
+            OrderCommand::Cancel {
+                reason: Reason::parse("no").unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let mine = shop.get("/api/orders", Some(&ann)).await;
+    let ids: Vec<_> = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [second.clone(), first.clone()], "newest first");
+    let paid = shop.get("/api/orders?status=paid", Some(&ann)).await;
+    assert_eq!(paid.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shop.get("/api/orders", Some(&shop.admin)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let today = chrono::Utc::now().date_naive();
+    let this_day = shop
+        .get(&format!("/api/orders?from={today}&to={today}"), Some(&ann))
+        .await;
+    assert_eq!(this_day.body["items"].as_array().unwrap().len(), 2);
+    let tomorrow = today.succ_opt().unwrap();
+    let later = shop
+        .get(&format!("/api/orders?from={tomorrow}"), Some(&ann))
+        .await;
+    assert_eq!(later.body["items"], json!([]));
+    let page = shop.get("/api/orders?limit=1", Some(&ann)).await;
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let next = shop
+        .get(&format!("/api/orders?limit=1&cursor={cursor}"), Some(&ann))
+        .await;
+    assert_eq!(next.body["items"][0]["id"], json!(first));
+    for q in [
+        "status=lost",
+        "from=yesterday",
+        "from=2026-11-02&to=2026-11-01",
+        "limit=500",
+    ] {
+        assert_problem(
+            &shop.get(&format!("/api/orders?{q}"), Some(&ann)).await,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+}
