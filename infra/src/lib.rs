@@ -4,7 +4,7 @@
 //!   subscriptions, hash chains, idempotent commands) and the cqrs-es glue;
 //! - [`sqlite`]: the embedded SQLite event store, the default backend;
 //! - [`read_store`]: the read store port (documents, queries, checkpoints, leases) and its
-//!   SQLite adapter;
+//!   SQLite and MongoDB adapters;
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`config`]: layered settings; [`telemetry`]: logging.
 
