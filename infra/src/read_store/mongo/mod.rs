@@ -32,10 +32,31 @@ pub const DEFAULT_DATABASE: &str = "ecommerce";
 const CHECKPOINTS: &str = "_checkpoints";
 const LEASES: &str = "_leases";
 
+/// How [`ensure`](ReadStore::ensure) indexes each declared field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldIndexes {
+    /// `{field: 1, _id: 1}`: the index also serves the id tie-break of an ascending sort.
+    #[default]
+    WithId,
+    /// `{field: 1}` alone, for a server that cannot index `_id` beside another key:
+    /// nx-27017 0.8.1, the CI test server, then fails every write to the collection.
+    FieldOnly,
+}
+
+/// Connection settings beyond the URI.
+#[derive(Debug, Clone, Default)]
+pub struct MongoSettings {
+    /// The database to use instead of the URI's.
+    pub database: Option<String>,
+    /// The shape of the field indexes.
+    pub field_indexes: FieldIndexes,
+}
+
 /// The MongoDB read store. Cheap to clone.
 #[derive(Clone)]
 pub struct MongoReadStore {
     db: Database,
+    field_indexes: FieldIndexes,
     specs: Arc<RwLock<HashMap<String, CollectionSpec>>>,
 }
 
@@ -48,23 +69,21 @@ impl MongoReadStore {
     /// pings it, so an unreachable server is an `Unavailable` error here and not later.
     /// Server selection gives up after 5 s unless the URI sets `serverSelectionTimeoutMS`.
     pub async fn connect(uri: &str) -> Result<Self, ReadStoreError> {
-        Self::connect_to(uri, None).await
+        Self::connect_with(uri, MongoSettings::default()).await
     }
 
-    /// Like [`connect`](Self::connect), with the database named here instead of by the URI.
-    pub async fn connect_to(uri: &str, database: Option<&str>) -> Result<Self, ReadStoreError> {
+    /// Like [`connect`](Self::connect), with settings that the URI cannot carry.
+    pub async fn connect_with(uri: &str, settings: MongoSettings) -> Result<Self, ReadStoreError> {
         let mut options = ClientOptions::parse(uri).await.map_err(from_driver)?;
         options
             .server_selection_timeout
             .get_or_insert(Duration::from_secs(5));
         options.app_name.get_or_insert_with(|| "ecommerce".into());
-        let name = database
-            .map(str::to_owned)
-            .or_else(|| options.default_database.clone())
-            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+        let name = database_name(&options, settings.database);
         let client = Client::with_options(options).map_err(from_driver)?;
         let store = Self {
             db: client.database(&name),
+            field_indexes: settings.field_indexes,
             specs: Arc::default(),
         };
         store.ping().await?;
@@ -106,6 +125,13 @@ impl MongoReadStore {
     }
 }
 
+/// The database: the one asked for, else the URI's, else [`DEFAULT_DATABASE`].
+fn database_name(options: &ClientOptions, asked: Option<String>) -> String {
+    asked
+        .or_else(|| options.default_database.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_owned())
+}
+
 /// Every document a cursor yields.
 async fn collect(
     mut cursor: mongodb::Cursor<bson::Document>,
@@ -129,9 +155,11 @@ impl ReadStore for MongoReadStore {
         let indexes: Vec<IndexModel> = (spec.indexed.iter())
             .filter(|field| field.as_str() != "id")
             .map(|field| {
-                IndexModel::builder()
-                    .keys(doc! { field.as_str(): 1, ID: 1 })
-                    .build()
+                let mut keys = doc! { field.as_str(): 1 };
+                if self.field_indexes == FieldIndexes::WithId {
+                    keys.insert(ID, 1);
+                }
+                IndexModel::builder().keys(keys).build()
             })
             .collect();
         if !indexes.is_empty() {
@@ -298,5 +326,18 @@ mod tests {
         let uri = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300";
         let refused = MongoReadStore::connect(uri).await;
         assert!(matches!(refused, Err(ReadStoreError::Unavailable(_))));
+    }
+
+    #[tokio::test]
+    async fn the_database_is_the_one_asked_for_else_the_uris_else_ecommerce() {
+        let named = ClientOptions::parse("mongodb://127.0.0.1:9/shop")
+            .await
+            .unwrap();
+        let unnamed = ClientOptions::parse("mongodb://127.0.0.1:9/")
+            .await
+            .unwrap();
+        assert_eq!(database_name(&named, None), "shop");
+        assert_eq!(database_name(&unnamed, None), DEFAULT_DATABASE);
+        assert_eq!(database_name(&named, Some("test_1".into())), "test_1");
     }
 }

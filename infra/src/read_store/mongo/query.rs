@@ -38,8 +38,9 @@ pub fn find(query: &Query) -> Result<Find, ReadStoreError> {
             Op::Gte => compare(&filter.field, "$gte", value),
             Op::Lt => compare(&filter.field, "$lt", value),
             Op::Lte => compare(&filter.field, "$lte", value),
-            // Equality against an array field matches when the array holds the value.
-            Op::Contains => doc! { path(&filter.field): value },
+            // An array holding the value. (Plain equality would do on MongoDB, but nx-27017
+            // does not match it against the elements of an indexed array.)
+            Op::Contains => compare(&filter.field, "$elemMatch", doc! { "$eq": value }.into()),
         });
     }
     if let Some(cursor) = &query.after {
@@ -94,6 +95,22 @@ mod tests {
     use super::*;
     use crate::read_store::{Cursor, Filter, Sort};
     use serde_json::json;
+
+    #[test]
+    fn filters_compare_fields_and_id_maps_to_the_primary_key() {
+        let query = Query {
+            filters: vec![
+                Filter::new("terms", Op::Contains, "mug"),
+                Filter::new("id", Op::Eq, "p1"),
+            ],
+            ..Query::all("products", 10)
+        };
+        let expected = doc! { "$and": [
+            { "terms": { "$elemMatch": { "$eq": "mug" } } },
+            { "_id": { "$eq": "p1" } },
+        ] };
+        assert_eq!(find(&query).unwrap().filter, expected);
+    }
 
     #[test]
     fn a_cursor_becomes_a_keyset_condition_after_the_last_item() {
