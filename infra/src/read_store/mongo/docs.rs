@@ -2,6 +2,7 @@
 //! `_pos` (the position of the last event applied to it). Reads strip `_id` and `_pos` and
 //! give the body back exactly as it was written.
 
+use super::errors::from_driver;
 use crate::event_store::Position;
 use crate::read_store::{Document, ReadStoreError};
 use mongodb::bson::{self, Bson};
@@ -68,6 +69,19 @@ pub fn integer(value: &Bson) -> Option<i64> {
         Bson::Int32(i) => Some(i64::from(*i)),
         _ => None,
     }
+}
+
+/// Every document a cursor yields.
+pub async fn collect(
+    mut cursor: mongodb::Cursor<bson::Document>,
+) -> Result<Vec<Document>, ReadStoreError> {
+    let mut found = Vec::new();
+    while cursor.advance().await.map_err(from_driver)? {
+        found.push(document(
+            cursor.deserialize_current().map_err(from_driver)?,
+        )?);
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

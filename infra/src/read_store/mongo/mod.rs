@@ -1,6 +1,6 @@
 //! The MongoDB read store, through the official driver. A collection per read model, each
-//! document stored as `_id`, the body's fields and `_pos` ([`docs`]), with a compound index
-//! `{field: 1, _id: 1}` per declared field. Queries become `find`s ([`query`]).
+//! document stored as `_id`, the body's fields and `_pos` (`docs`), with an index (by default
+//! `{field: 1, _id: 1}`, see `FieldIndexes`) per declared field. Queries become `find`s (`query`).
 //!
 //! Only what a standalone MongoDB 6+ supports: no transactions, no change streams. A write
 //! is a replace guarded by `{_id, _pos: {$lt: position}}` with `upsert`; when the document is
@@ -11,6 +11,9 @@
 mod docs;
 mod errors;
 mod query;
+mod settings;
+
+pub use settings::{DEFAULT_DATABASE, FieldIndexes, MongoSettings};
 
 use super::{
     Batch, CollectionSpec, Cursor, Document, Page, Query, ReadStore, ReadStoreError,
@@ -23,34 +26,13 @@ use errors::{from_driver, is_duplicate_key};
 use mongodb::bson::{self, doc};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database, IndexModel};
+use settings::database_name;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-/// The database used when the URI names none.
-pub const DEFAULT_DATABASE: &str = "ecommerce";
 const CHECKPOINTS: &str = "_checkpoints";
 const LEASES: &str = "_leases";
-
-/// How [`ensure`](ReadStore::ensure) indexes each declared field.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum FieldIndexes {
-    /// `{field: 1, _id: 1}`: the index also serves the id tie-break of an ascending sort.
-    #[default]
-    WithId,
-    /// `{field: 1}` alone, for a server that cannot index `_id` beside another key:
-    /// nx-27017 0.8.1, the CI test server, then fails every write to the collection.
-    FieldOnly,
-}
-
-/// Connection settings beyond the URI.
-#[derive(Debug, Clone, Default)]
-pub struct MongoSettings {
-    /// The database to use instead of the URI's.
-    pub database: Option<String>,
-    /// The shape of the field indexes.
-    pub field_indexes: FieldIndexes,
-}
 
 /// The MongoDB read store. Cheap to clone.
 #[derive(Clone)]
@@ -125,26 +107,6 @@ impl MongoReadStore {
     }
 }
 
-/// The database: the one asked for, else the URI's, else [`DEFAULT_DATABASE`].
-fn database_name(options: &ClientOptions, asked: Option<String>) -> String {
-    asked
-        .or_else(|| options.default_database.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE.to_owned())
-}
-
-/// Every document a cursor yields.
-async fn collect(
-    mut cursor: mongodb::Cursor<bson::Document>,
-) -> Result<Vec<Document>, ReadStoreError> {
-    let mut found = Vec::new();
-    while cursor.advance().await.map_err(from_driver)? {
-        found.push(docs::document(
-            cursor.deserialize_current().map_err(from_driver)?,
-        )?);
-    }
-    Ok(found)
-}
-
 #[async_trait]
 impl ReadStore for MongoReadStore {
     async fn ensure(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
@@ -209,7 +171,7 @@ impl ReadStore for MongoReadStore {
             .find(doc! { ID: { "$in": ids } })
             .await
             .map_err(from_driver)?;
-        collect(cursor).await
+        docs::collect(cursor).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(collection = %query.collection))]
@@ -222,7 +184,11 @@ impl ReadStore for MongoReadStore {
             .limit(find.limit)
             .await
             .map_err(from_driver)?;
-        let mut items: Vec<_> = collect(cursor).await?.into_iter().map(|d| d.body).collect();
+        let mut items: Vec<_> = docs::collect(cursor)
+            .await?
+            .into_iter()
+            .map(|d| d.body)
+            .collect();
         let next_cursor = if items.len() > query.limit {
             items.truncate(query.limit);
             items
@@ -326,18 +292,5 @@ mod tests {
         let uri = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300";
         let refused = MongoReadStore::connect(uri).await;
         assert!(matches!(refused, Err(ReadStoreError::Unavailable(_))));
-    }
-
-    #[tokio::test]
-    async fn the_database_is_the_one_asked_for_else_the_uris_else_ecommerce() {
-        let named = ClientOptions::parse("mongodb://127.0.0.1:9/shop")
-            .await
-            .unwrap();
-        let unnamed = ClientOptions::parse("mongodb://127.0.0.1:9/")
-            .await
-            .unwrap();
-        assert_eq!(database_name(&named, None), "shop");
-        assert_eq!(database_name(&unnamed, None), DEFAULT_DATABASE);
-        assert_eq!(database_name(&named, Some("test_1".into())), "test_1");
     }
 }
