@@ -7,6 +7,7 @@ use domain::schema::Upcasters;
 use infra::config::Settings;
 use infra::event_store::{EventStore, StoreTarget};
 use infra::read_store::ReadStore;
+use infra::read_store::mongo::MongoReadStore;
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::{SqliteConfig, SqliteEventStore};
 use std::sync::Arc;
@@ -49,6 +50,12 @@ pub async fn read(settings: &Settings) -> Result<Arc<dyn ReadStore>> {
             let path = settings.data_dir.join("read.db");
             let store = SqliteReadStore::open(&path)
                 .with_context(|| format!("cannot open the read store {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Some(uri) if uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://") => {
+            let store = MongoReadStore::connect(uri).await.context(
+                "cannot open the read store (check --read-store or ECOMMERCE_READ_STORE)",
+            )?;
             Ok(Arc::new(store))
         }
         Some(other) => anyhow::bail!(

@@ -6,7 +6,7 @@
 //! - [`postgres`]: the PostgreSQL event store; [`kurrentdb`]: the KurrentDB (EventStoreDB)
 //!   event store;
 //! - [`read_store`]: the read store port (documents, queries, checkpoints, leases) and its
-//!   SQLite adapter;
+//!   SQLite and MongoDB adapters;
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`http`]: what the HTTP services share (problem details, tracing, bearer tokens,
 //!   OpenAPI and Swagger UI);

@@ -9,6 +9,7 @@ mod scenario;
 use async_trait::async_trait;
 use domain::schema::Upcasters;
 use infra::event_store::{EventStore, Position};
+use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::read_store::*;
 use infra::{SqliteConfig, SqliteEventStore};
@@ -100,10 +101,9 @@ async fn wait_until(positions: &Positions, key: &str, position: Position) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rebuild_from_zero_equals_the_live_read_model_for_every_projection() {
-    let s = stores();
-    let live = read_store(&s, "live.db");
+/// Runs every projector live while the log grows, then rebuilds each from position 0 into
+/// `rebuilt` and compares every document.
+async fn live_equals_rebuilt(s: &Stores, live: Arc<dyn ReadStore>, rebuilt: Arc<dyn ReadStore>) {
     let positions = Positions::default();
     let (stop, stopped) = watch::channel(false);
     let projections = models::all();
@@ -116,7 +116,6 @@ async fn a_rebuild_from_zero_equals_the_live_read_model_for_every_projection() {
     for p in &projections {
         wait_until(&positions, &key(p.as_ref()), head).await;
     }
-    let rebuilt = read_store(&s, "rebuilt.db");
     for p in &projections {
         let fresh = projector(
             p,
@@ -136,6 +135,57 @@ async fn a_rebuild_from_zero_equals_the_live_read_model_for_every_projection() {
         assert_eq!(live.checkpoint(&key(p.as_ref())).await.unwrap(), head);
     }
     stop.send(true).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_from_zero_equals_the_live_read_model_for_every_projection() {
+    let s = stores();
+    let (live, rebuilt) = (read_store(&s, "live.db"), read_store(&s, "rebuilt.db"));
+    live_equals_rebuilt(&s, live, rebuilt).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_from_zero_equals_the_live_read_model_on_mongodb() {
+    let Some(uri) = std::env::var("ECOMMERCE_TEST_MONGODB_URI")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipping: ECOMMERCE_TEST_MONGODB_URI is not set");
+        return;
+    };
+    let field_indexes = match std::env::var("ECOMMERCE_TEST_MONGODB_FIELD_ONLY_INDEXES").as_deref()
+    {
+        Ok("1") => FieldIndexes::FieldOnly,
+        _ => FieldIndexes::WithId,
+    };
+    let databases: Vec<String> = ["live", "rebuilt"]
+        .iter()
+        .map(|role| format!("projections_{role}_{}", uuid::Uuid::now_v7().simple()))
+        .collect();
+    let mut stores_of = Vec::new();
+    for name in &databases {
+        let settings = MongoSettings {
+            database: Some(name.clone()),
+            field_indexes,
+        };
+        let store: Arc<dyn ReadStore> =
+            Arc::new(MongoReadStore::connect_with(&uri, settings).await.unwrap());
+        stores_of.push(store);
+    }
+    let (live, rebuilt) = (stores_of[0].clone(), stores_of[1].clone());
+    let s = stores();
+    live_equals_rebuilt(&s, live, rebuilt).await;
+    let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
+    for name in databases {
+        client.database(&name).drop().await.unwrap();
+    }
+    if let Some(dir) = std::env::var_os("ECOMMERCE_TEST_MARKERS") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("projections-mongo-rebuild"),
+            "ran",
+        )
+        .unwrap();
+    }
 }
 
 /// A read store that writes a batch's documents, then dies before the checkpoint.

@@ -1,12 +1,13 @@
 //! The read store port: documents by collection and id, with a small query model (equality,
 //! range and array-contains filters on declared indexed fields, sort, keyset cursors), plus
 //! per-projection checkpoints and leases. Adapters: [`sqlite`] (embedded default) and
-//! `mongo` (the official driver); both pass `infra/tests/read_store_conformance`.
+//! [`mongo`] (the official driver); both pass `infra/tests/read_store_conformance`.
 //!
 //! Writes carry the position of the event that caused them and are ignored by a document
 //! already at or past it, so a projector that replays a batch after a crash changes nothing.
 
 mod cursor;
+pub mod mongo;
 pub mod sqlite;
 mod types;
 
