@@ -526,7 +526,7 @@ fn reporting_counts_sales_when_paid_and_refunds_when_made() {
     let reports = run(&reporting::Reporting, &log.0);
     let day = |d: &str| {
         reports
-            .get(&(reporting::SALES_DAILY, format!("2026-11-{d}:EUR")))
+            .get(&(reporting::SALES_DAILY, format!("EUR:2026-11-{d}")))
             .cloned()
             .unwrap()
     };

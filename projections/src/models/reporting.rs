@@ -21,7 +21,7 @@ pub const REPORT_ORDERS: &str = "report_orders";
 /// One day's sales in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SalesDay {
-    /// `date:currency`.
+    /// `currency:date`, such as `EUR:2026-11-29`.
     pub id: String,
     /// The day (UTC), `YYYY-MM-DD`.
     pub date: String,
@@ -72,12 +72,18 @@ fn day(event: &RecordedEvent) -> String {
     event.recorded_at.format("%Y-%m-%d").to_string()
 }
 
+/// The id of a day's sales in a currency. The currency comes first: nx-27017, the MongoDB
+/// test server, cannot find an `_id` such as `2026-11-29:EUR` (real MongoDB can).
+fn sales_day_id(date: &str, currency: &str) -> String {
+    format!("{currency}:{date}")
+}
+
 fn add(total: &mut MoneyDoc, amount: &MoneyDoc) {
     total.amount = total.amount.saturating_add(amount.amount);
 }
 
 fn sales_day(docs: &Docs, date: &str, currency: &str) -> Result<SalesDay, ApplyError> {
-    let id = format!("{date}:{currency}");
+    let id = sales_day_id(date, currency);
     Ok(docs.get(SALES_DAILY, &id)?.unwrap_or(SalesDay {
         id,
         date: date.to_owned(),
@@ -107,7 +113,7 @@ impl Reporting {
             .map(|l| (PRODUCT_SALES, l.product_id.clone()))
             .collect();
         let mut keys = products.clone();
-        keys.push((SALES_DAILY, format!("{date}:{}", order.total.currency)));
+        keys.push((SALES_DAILY, sales_day_id(&date, &order.total.currency)));
         docs.require(&keys)?;
         let mut sales = sales_day(docs, &date, &order.total.currency)?;
         add(&mut sales.revenue, &order.total);
@@ -159,7 +165,10 @@ impl Projection for Reporting {
             "OrderPlaced" | "OrderPaid" => vec![(REPORT_ORDERS, stream_id(event).to_owned())],
             _ => match decode::<PaymentEvent>(event) {
                 Ok(PaymentEvent::PaymentRefunded { amount, .. }) => {
-                    vec![(SALES_DAILY, format!("{}:{}", day(event), amount.currency()))]
+                    vec![(
+                        SALES_DAILY,
+                        sales_day_id(&day(event), amount.currency().as_str()),
+                    )]
                 }
                 _ => Vec::new(),
             },
