@@ -73,11 +73,15 @@ impl AppState {
                 return;
             }
         };
-        let mut log = Subscription::new(self.store.clone(), head);
+        let types = domain::user::UserEvent::SCHEMAS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        let mut log = Subscription::new(self.store.clone(), head).only(types);
         loop {
-            match log.next_batch().await {
-                Ok(events) => {
-                    for event in events {
+            match log.next_window().await {
+                Ok(window) => {
+                    for event in window.events {
                         if let Some(id) = event.stream.strip_prefix("user-") {
                             self.users.forget(id);
                         }

@@ -34,7 +34,11 @@ pub fn recorded<E: DomainEvent>(
 /// Applies `events` to an empty store and returns every document by (collection, id).
 pub fn run(projection: &dyn Projection, events: &[RecordedEvent]) -> HashMap<Key, Value> {
     let mut docs = Docs::default();
-    for event in events.iter().filter(|e| projection.handles(&e.event_type)) {
+    let types = projection.event_types();
+    for event in events
+        .iter()
+        .filter(|e| types.contains(&e.event_type.as_str()))
+    {
         for key in projection.keys(event) {
             if !docs.has(&key) {
                 docs.load(key, None, 0);

@@ -65,6 +65,26 @@ pub trait EventStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// The events of `types` among the next `limit` events after `after`, and how far the read
+    /// covered. Never skips, like [`EventStore::read_all`]; backends that can filter before
+    /// decoding payloads do, which keeps readers of a few event types fast.
+    async fn read_types(
+        &self,
+        after: Position,
+        limit: usize,
+        types: &[&str],
+    ) -> Result<Window, StoreError> {
+        let events = self.read_all(after, limit).await?;
+        let up_to = events.last().map_or(after, |e| e.position);
+        Ok(Window {
+            events: events
+                .into_iter()
+                .filter(|e| types.contains(&e.event_type.as_str()))
+                .collect(),
+            up_to,
+        })
+    }
+
     /// A stream's current version (0 when it does not exist).
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError>;
 

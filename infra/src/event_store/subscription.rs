@@ -2,7 +2,7 @@
 //! caught up, sleep until the store says the head moved (a slow poll covers writers in other
 //! processes that cannot wake us).
 
-use super::{EventStore, Position, RecordedEvent, StoreError};
+use super::{EventStore, Position, RecordedEvent, StoreError, Window};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -14,6 +14,7 @@ pub struct Subscription {
     after: Position,
     batch_size: usize,
     poll_interval: Duration,
+    types: Option<Vec<&'static str>>,
 }
 
 impl Subscription {
@@ -26,6 +27,7 @@ impl Subscription {
             after,
             batch_size: 500,
             poll_interval: Duration::from_secs(1),
+            types: None,
         }
     }
 
@@ -38,6 +40,12 @@ impl Subscription {
     /// How long to sleep without a wake-up before looking anyway.
     pub fn poll_interval(mut self, poll_interval: Duration) -> Self {
         self.poll_interval = poll_interval;
+        self
+    }
+
+    /// Hands out only events of these types (windows still cover every position).
+    pub fn only(mut self, types: Vec<&'static str>) -> Self {
+        self.types = Some(types);
         self
     }
 
@@ -71,5 +79,40 @@ impl Subscription {
             }
             None => Ok(None),
         }
+    }
+
+    /// The next window of the log: its events (of the asked types, if any were set) and the
+    /// position it covers up to, waiting until the log has moved past where we are.
+    pub async fn next_window(&mut self) -> Result<Window, StoreError> {
+        loop {
+            if let Some(window) = self.try_next_window().await? {
+                return Ok(window);
+            }
+            let after = self.after;
+            let _ =
+                tokio::time::timeout(self.poll_interval, self.head.wait_for(|head| *head > after))
+                    .await;
+        }
+    }
+
+    /// The next window if the log has moved, without waiting.
+    pub async fn try_next_window(&mut self) -> Result<Option<Window>, StoreError> {
+        let window = match &self.types {
+            Some(types) => {
+                self.store
+                    .read_types(self.after, self.batch_size, types)
+                    .await?
+            }
+            None => {
+                let events = self.store.read_all(self.after, self.batch_size).await?;
+                let up_to = events.last().map_or(self.after, |e| e.position);
+                Window { events, up_to }
+            }
+        };
+        if window.up_to <= self.after {
+            return Ok(None);
+        }
+        self.after = window.up_to;
+        Ok(Some(window))
     }
 }

@@ -227,3 +227,13 @@ pub struct BrokenLink {
     /// What does not match.
     pub reason: String,
 }
+
+/// A stretch of the global log, filtered by event type: the events of the asked types, and the
+/// position the read covered up to (events of other types up to it were passed over).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// The events of the asked types, in position order.
+    pub events: Vec<RecordedEvent>,
+    /// The last position the read covered; a reader continues after it.
+    pub up_to: Position,
+}

@@ -9,7 +9,7 @@ use crate::event_store::hash::verify_chain;
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
     AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version,
+    StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -209,6 +209,31 @@ impl EventStore for PgEventStore {
             .bind(signed(after))
             .bind(signed(limit as u64));
         self.read_stored(query).await
+    }
+
+    async fn read_types(
+        &self,
+        after: Position,
+        limit: usize,
+        types: &[&str],
+    ) -> Result<Window, StoreError> {
+        // The head counter commits with its events and positions commit in order: every
+        // position up to the head read now is visible, so the window is read whole.
+        let head = self.head().await?;
+        let up_to = head.min(after.saturating_add(limit as u64)).max(after);
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 AND position <= $2 \
+             AND event_type = ANY($3) ORDER BY position"
+        );
+        let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
+        let query = sqlx::query(AssertSqlSafe(sql))
+            .bind(signed(after))
+            .bind(signed(up_to))
+            .bind(types);
+        Ok(Window {
+            events: self.read_stored(query).await?,
+            up_to,
+        })
     }
 
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {

@@ -22,7 +22,7 @@ use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
     AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version,
+    StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -225,6 +225,46 @@ impl EventStore for SqliteEventStore {
                 .collect()
         })
         .await
+    }
+
+    async fn read_types(
+        &self,
+        after: Position,
+        limit: usize,
+        types: &[&str],
+    ) -> Result<Window, StoreError> {
+        let types = serde_json::to_string(types).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 \
+             AND event_type IN (SELECT value FROM json_each(?3)) ORDER BY position"
+        );
+        // Positions are dense and visible in order: every event up to the head is there, so
+        // the window (after, min(after + limit, head)] is read whole, its other types passed
+        // over without decoding their payloads.
+        let (rows, up_to) = self
+            .inner
+            .readers
+            .run(move |conn| {
+                let tx = conn.unchecked_transaction()?;
+                let head: Position =
+                    tx.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
+                        r.get(0)
+                    })?;
+                let up_to = head.min(after.saturating_add(limit)).max(after);
+                let rows = tx
+                    .prepare_cached(&sql)?
+                    .query_map(rusqlite::params![after, up_to, types], stored_event)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                tx.finish()?;
+                Ok((rows, up_to))
+            })
+            .await?;
+        let events = rows
+            .into_iter()
+            .map(|row| row.into_recorded(&self.inner.upcasters))
+            .collect::<Result<_, _>>()?;
+        Ok(Window { events, up_to })
     }
 
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {

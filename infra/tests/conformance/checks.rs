@@ -3,6 +3,7 @@
 use super::Harness;
 pub use super::processes::several_processes_append_while_a_subscriber_tails;
 use super::support::*;
+pub use super::windows::a_filtered_read_covers_every_position_and_returns_only_its_types;
 use cqrs_es::{AggregateError, CqrsFramework, EventStore as _};
 use domain::product::{Product, ProductCommand, ProductEvent};
 use domain::values::*;

@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod processes;
 pub mod support;
+pub mod windows;
 
 use async_trait::async_trait;
 use infra::event_store::stored::StoredEvent;
@@ -52,6 +53,7 @@ macro_rules! conformance_suite {
             a_stale_aggregate_commit_is_a_conflict,
             stats_count_events_and_streams,
             several_processes_append_while_a_subscriber_tails,
+            a_filtered_read_covers_every_position_and_returns_only_its_types,
         );
     };
     (@tests $fresh:path; $($check:ident),+ $(,)?) => {

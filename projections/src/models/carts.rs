@@ -50,10 +50,8 @@ impl Projection for Carts {
         vec![(CARTS, vec!["owner", "status"])]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        CartEvent::SCHEMAS
-            .iter()
-            .any(|(name, _)| *name == event_type)
+    fn event_types(&self) -> Vec<&'static str> {
+        CartEvent::SCHEMAS.iter().map(|(name, _)| *name).collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

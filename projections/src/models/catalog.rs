@@ -91,10 +91,11 @@ impl Projection for Catalog {
         )]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
+    fn event_types(&self) -> Vec<&'static str> {
         ProductEvent::SCHEMAS
             .iter()
-            .any(|(name, _)| *name == event_type)
+            .map(|(name, _)| *name)
+            .collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

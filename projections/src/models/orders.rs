@@ -82,10 +82,8 @@ impl Projection for Orders {
         vec![(ORDERS, vec!["customer", "status", "placed_at"])]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        OrderEvent::SCHEMAS
-            .iter()
-            .any(|(name, _)| *name == event_type)
+    fn event_types(&self) -> Vec<&'static str> {
+        OrderEvent::SCHEMAS.iter().map(|(name, _)| *name).collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

@@ -49,10 +49,11 @@ impl Projection for Payments {
         vec![(PAYMENTS, vec!["order_id", "status", "created_at"])]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
+    fn event_types(&self) -> Vec<&'static str> {
         PaymentEvent::SCHEMAS
             .iter()
-            .any(|(name, _)| *name == event_type)
+            .map(|(name, _)| *name)
+            .collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

@@ -156,8 +156,8 @@ impl Projection for Reporting {
         ]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        matches!(event_type, "OrderPlaced" | "OrderPaid" | "PaymentRefunded")
+    fn event_types(&self) -> Vec<&'static str> {
+        vec!["OrderPlaced", "OrderPaid", "PaymentRefunded"]
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

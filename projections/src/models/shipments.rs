@@ -57,10 +57,11 @@ impl Projection for Shipments {
         vec![(SHIPMENTS, vec!["order_id", "status", "created_at"])]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
+    fn event_types(&self) -> Vec<&'static str> {
         ShipmentEvent::SCHEMAS
             .iter()
-            .any(|(name, _)| *name == event_type)
+            .map(|(name, _)| *name)
+            .collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

@@ -43,10 +43,8 @@ impl Projection for Users {
         vec![(USERS, vec!["email", "status"])]
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        UserEvent::SCHEMAS
-            .iter()
-            .any(|(name, _)| *name == event_type)
+    fn event_types(&self) -> Vec<&'static str> {
+        UserEvent::SCHEMAS.iter().map(|(name, _)| *name).collect()
     }
 
     fn keys(&self, event: &RecordedEvent) -> Vec<Key> {

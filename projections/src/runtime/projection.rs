@@ -18,8 +18,9 @@ pub trait Projection: Send + Sync + 'static {
     /// Its collections, by logical name with their indexed fields.
     fn collections(&self) -> Vec<(&'static str, Vec<&'static str>)>;
 
-    /// True for event types this projection reads; others only move its checkpoint.
-    fn handles(&self, event_type: &str) -> bool;
+    /// The event types this projection reads; others only move its checkpoint, and are not
+    /// even decoded.
+    fn event_types(&self) -> Vec<&'static str>;
 
     /// The documents the event reads or writes, loaded before it is applied. A projection
     /// that learns more keys while applying asks for them with [`ApplyError::Missing`].

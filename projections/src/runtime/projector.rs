@@ -101,26 +101,33 @@ impl Projector {
     /// Applies everything up to the current head, without a lease (tests, tools).
     pub async fn catch_up(&self) -> Result<Position, ProjectorError> {
         self.prepare().await?;
-        let mut log = Subscription::new(
-            self.events.clone(),
-            self.read.checkpoint(&self.key()).await?,
-        )
-        .batch_size(self.options.batch_size);
-        while let Some(batch) = log.try_next_batch().await? {
-            self.process(&batch).await?;
+        let mut log = self.subscription(self.read.checkpoint(&self.key()).await?);
+        while let Some(window) = log.try_next_window().await? {
+            self.process(&window.events, window.up_to).await?;
         }
         Ok(log.position())
     }
 
-    /// Applies one batch of the log and writes it with the new checkpoint.
-    pub async fn process(&self, batch: &[RecordedEvent]) -> Result<(), ProjectorError> {
-        let Some(last) = batch.last().map(|e| e.position) else {
-            return Ok(());
-        };
+    /// The log from `after`, only the event types of the projection.
+    fn subscription(&self, after: Position) -> Subscription {
+        Subscription::new(self.events.clone(), after)
+            .batch_size(self.options.batch_size)
+            .poll_interval(self.options.poll)
+            .only(self.projection.event_types())
+    }
+
+    /// Applies a window of the log (its events of the projection's types, up to `last`) and
+    /// writes the changes with the new checkpoint.
+    pub async fn process(
+        &self,
+        events: &[RecordedEvent],
+        last: Position,
+    ) -> Result<(), ProjectorError> {
         let projection = self.projection.as_ref();
-        let relevant: Vec<&RecordedEvent> = batch
+        let types = projection.event_types();
+        let relevant: Vec<&RecordedEvent> = events
             .iter()
-            .filter(|e| projection.handles(&e.event_type))
+            .filter(|e| types.contains(&e.event_type.as_str()))
             .collect();
         let mut docs = Docs::default();
         let keys: Vec<Key> = relevant.iter().flat_map(|e| projection.keys(e)).collect();
@@ -236,14 +243,15 @@ impl Projector {
         let key = self.key();
         let checkpoint = self.read.checkpoint(&key).await?;
         self.positions.publish(&key, checkpoint);
-        let mut log = Subscription::new(self.events.clone(), checkpoint)
-            .batch_size(self.options.batch_size)
-            .poll_interval(self.options.poll);
+        let mut log = self.subscription(checkpoint);
         let mut renew = tokio::time::interval(renew_every);
         renew.tick().await;
         loop {
             tokio::select! {
-                batch = log.next_batch() => self.process(&batch?).await?,
+                window = log.next_window() => {
+                    let window = window?;
+                    self.process(&window.events, window.up_to).await?;
+                }
                 _ = renew.tick() => {
                     if !self.read.acquire_lease(&key, &self.owner, self.options.lease_ttl).await? {
                         tracing::warn!(projection = %key, "lost the lease");

@@ -78,17 +78,22 @@ impl Rng {
     }
 }
 
-/// Writes `orders` orders over `products` products and a few users.
-pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: u64) {
-    let mut w = Writer::new(store);
-    let mut rng = Rng::new(seed);
+/// The products and users orders are made of.
+pub struct World {
+    products: Vec<Uuid>,
+    users: Vec<Uuid>,
+    rng: Rng,
+}
+
+/// Creates `products` products and a few users.
+pub async fn world(w: &mut Writer<'_>, products: usize, seed: u64) -> World {
     let product_ids: Vec<Uuid> = (0..products).map(|_| Uuid::now_v7()).collect();
     for (i, id) in product_ids.iter().enumerate() {
         w.append(
             &format!("product-{id}"),
             &[ProductEvent::ProductCreated {
                 product_id: (*id).into(),
-                sku: Sku::parse(&format!("SKU-{i}")).unwrap(),
+                sku: Sku::parse(&format!("SKU-{seed}-{i}")).unwrap(),
                 name: ProductName::parse(&format!("Product {i} mug")).unwrap(),
                 description: Description::parse("").unwrap(),
                 category: Category::parse(["kitchen", "tea", "garden"][i % 3]).unwrap(),
@@ -104,7 +109,7 @@ pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: 
             &format!("user-{user}"),
             &[UserEvent::UserRegistered {
                 user_id: (*user).into(),
-                email: Email::parse(&format!("u{i}@example.com")).unwrap(),
+                email: Email::parse(&format!("u{seed}-{i}@example.com")).unwrap(),
                 name: PersonName::parse("User").unwrap(),
                 password_hash: PasswordHash::parse("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
                     .unwrap(),
@@ -113,16 +118,35 @@ pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: 
         )
         .await;
     }
+    World {
+        products: product_ids,
+        users,
+        rng: Rng::new(seed),
+    }
+}
+
+/// Writes `orders` orders over `products` products and a few users.
+pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: u64) {
+    let mut w = Writer::new(store);
+    let mut world = world(&mut w, products, seed).await;
     for n in 0..orders {
-        let customer = users[rng.below(users.len() as u64) as usize];
+        world.order(&mut w, n).await;
+    }
+}
+
+impl World {
+    /// One order's story: a cart checked out, stock reserved, then declined (one in seven),
+    /// refunded before shipping (one in five), or paid, shipped and delivered.
+    pub async fn order(&mut self, w: &mut Writer<'_>, n: usize) {
+        let customer = self.users[self.rng.below(self.users.len() as u64) as usize];
         let (cart, order, payment, shipment) = (
             Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::now_v7(),
             Uuid::now_v7(),
         );
-        let product = product_ids[rng.below(products as u64) as usize];
-        let quantity = Quantity::new(1 + rng.below(3) as u32).unwrap();
+        let product = self.products[self.rng.below(self.products.len() as u64) as usize];
+        let quantity = Quantity::new(1 + self.rng.below(3) as u32).unwrap();
         let line = OrderLine::price(product.into(), quantity, eur(250)).unwrap();
         let total = line.line_total;
         w.append(
@@ -211,7 +235,7 @@ pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: 
                 }],
             )
             .await;
-            continue;
+            return;
         }
         w.append(
             &pay,
@@ -255,7 +279,7 @@ pub async fn shop(store: &dyn EventStore, products: usize, orders: usize, seed: 
                 }],
             )
             .await;
-            continue;
+            return;
         }
         w.append(
             &s,
