@@ -52,6 +52,18 @@ impl Readers {
         }
     }
 
+    /// Runs a point read (one indexed lookup, microseconds) on a pooled connection right on
+    /// the calling task: a hop to the blocking pool would cost more than the read.
+    pub fn run_now<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        let conn = self.checkout().map_err(sql_error)?;
+        let result = read(&conn).map_err(sql_error);
+        self.checkin(conn);
+        result
+    }
+
     /// Runs `read` on a pooled connection in a blocking task.
     pub async fn run<T, F>(self: &Arc<Self>, read: F) -> Result<T, StoreError>
     where

@@ -99,6 +99,16 @@ impl SqliteReadStore {
         })
     }
 
+    fn read_now<T, F>(&self, work: F) -> Result<T, ReadStoreError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        self.readers.run_now(work).map_err(|e| match e {
+            crate::StoreError::Unavailable(m) => ReadStoreError::Unavailable(m),
+            other => ReadStoreError::Backend(other.to_string()),
+        })
+    }
+
     fn spec(&self, collection: &str) -> Result<CollectionSpec, ReadStoreError> {
         self.specs
             .read()
@@ -163,13 +173,11 @@ impl ReadStore for SqliteReadStore {
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Document>, ReadStoreError> {
         self.spec(collection)?;
         let sql = format!("SELECT id, doc, pos FROM \"{collection}\" WHERE id = ?1");
-        let id = id.to_owned();
-        self.read(move |conn| {
+        self.read_now(|conn| {
             conn.prepare_cached(&sql)?
                 .query_row([id], |r| document(r.get(0)?, r.get(1)?, r.get(2)?))
                 .optional()
         })
-        .await
     }
 
     async fn get_many(
@@ -251,14 +259,12 @@ impl ReadStore for SqliteReadStore {
     }
 
     async fn checkpoint(&self, projection: &str) -> Result<Position, ReadStoreError> {
-        let projection = projection.to_owned();
-        self.read(move |conn| {
+        self.read_now(|conn| {
             conn.prepare_cached("SELECT position FROM _checkpoints WHERE projection = ?1")?
                 .query_row([projection], |r| r.get(0))
                 .optional()
                 .map(Option::unwrap_or_default)
         })
-        .await
     }
 
     async fn acquire_lease(
