@@ -287,13 +287,15 @@ async fn of_two_workers_started_at_once_one_holds_the_lease_and_the_result_is_ri
     scenario::shop(s.events.as_ref(), 8, 20, 3).await;
     let head = s.events.head().await.unwrap();
     let k = key(catalog.as_ref());
+    // The leader publishes its position just after writing it; wait for that.
     tokio::time::timeout(Duration::from_secs(30), async {
-        while read.checkpoint(&k).await.unwrap() < head {
+        while a.position(&k) < head && b.position(&k) < head {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await
     .unwrap();
+    assert_eq!(read.checkpoint(&k).await.unwrap(), head);
     let (pa, pb) = (a.position(&k), b.position(&k));
     assert!(
         (pa == head) ^ (pb == head),
