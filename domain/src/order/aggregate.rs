@@ -199,6 +199,20 @@ impl Decider for Order {
                     }),
                 }
             }
+            C::CancelShipped { reason } => {
+                let s = self.existing()?;
+                match s.status {
+                    S::Cancelled => Ok(vec![]),
+                    S::Delivered | S::Rejected => Err(OrderError::InvalidTransition {
+                        status: s.status,
+                        action: "cancel",
+                    }),
+                    _ => Ok(vec![E::OrderCancelled {
+                        reason,
+                        previous_status: s.status,
+                    }]),
+                }
+            }
         }
     }
 

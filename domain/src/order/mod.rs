@@ -116,6 +116,12 @@ pub enum OrderCommand {
         /// Why.
         reason: Reason,
     },
+    /// Cancel a shipped order before it is delivered (admins only, at the edge): the payment
+    /// is refunded; the parcel's return is a stock correction of its own.
+    CancelShipped {
+        /// Why.
+        reason: Reason,
+    },
 }
 
 /// What happened to an order.

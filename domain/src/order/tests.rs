@@ -424,3 +424,27 @@ fn refusals_map_to_their_kinds_and_events_are_version_1() {
     assert_eq!(OrderEvent::SCHEMAS.len(), 9);
     assert!(OrderEvent::SCHEMAS.iter().all(|(_, version)| *version == 1));
 }
+
+#[test]
+fn an_admin_cancels_a_shipped_order_but_not_a_delivered_one() {
+    let cancel = || OrderCommand::CancelShipped {
+        reason: reason("lost in transit"),
+    };
+    given(OrderStatus::Shipped)
+        .when(cancel())
+        .then_expect_events(vec![OrderEvent::OrderCancelled {
+            reason: reason("lost in transit"),
+            previous_status: OrderStatus::Shipped,
+        }]);
+    for status in [OrderStatus::Delivered, OrderStatus::Rejected] {
+        given(status)
+            .when(cancel())
+            .then_expect_error(OrderError::InvalidTransition {
+                status,
+                action: "cancel",
+            });
+    }
+    given(OrderStatus::Cancelled)
+        .when(cancel())
+        .then_expect_events(vec![]);
+}

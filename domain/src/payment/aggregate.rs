@@ -115,6 +115,13 @@ impl Decider for Payment {
                     E::PaymentCaptured { amount },
                 )
             }
+            C::Void { reason } => transition(
+                self.existing()?,
+                S::Authorized,
+                S::Voided,
+                "void",
+                E::PaymentVoided { reason },
+            ),
             C::Refund { amount, reason } => {
                 let s = self.existing()?;
                 // A fully refunded payment falls through: it has nothing left to refund.
@@ -180,6 +187,7 @@ impl Decider for Payment {
                 s.provider_reference = Some(provider_reference);
             }
             E::PaymentDeclined { .. } => s.status = S::Declined,
+            E::PaymentVoided { .. } => s.status = S::Voided,
             E::PaymentCaptured { amount } => {
                 s.status = S::Captured;
                 s.captured = amount;

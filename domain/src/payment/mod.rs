@@ -32,6 +32,8 @@ pub enum PaymentStatus {
     Refunded,
     /// Part of the captured amount was refunded.
     PartiallyRefunded,
+    /// The authorization was released before capture (the order was cancelled).
+    Voided,
 }
 
 impl PaymentStatus {
@@ -44,6 +46,7 @@ impl PaymentStatus {
             PaymentStatus::Declined => "declined",
             PaymentStatus::Refunded => "refunded",
             PaymentStatus::PartiallyRefunded => "partially_refunded",
+            PaymentStatus::Voided => "voided",
         }
     }
 }
@@ -74,6 +77,11 @@ pub enum PaymentCommand {
     },
     /// Capture the full authorized amount.
     Capture {},
+    /// Release an authorization that will not be captured.
+    Void {
+        /// Why.
+        reason: Reason,
+    },
     /// Give part or all of the captured amount back.
     Refund {
         /// How much; not zero, in the payment's currency.
@@ -112,6 +120,11 @@ pub enum PaymentEvent {
         /// Amount captured.
         amount: Money,
     },
+    /// The authorization was released without capture.
+    PaymentVoided {
+        /// Why.
+        reason: Reason,
+    },
     /// Part or all of the captured amount was refunded.
     PaymentRefunded {
         /// This refund.
@@ -129,6 +142,7 @@ crate::domain_event!(PaymentEvent {
     PaymentDeclined => 1,
     PaymentCaptured => 1,
     PaymentRefunded => 1,
+    PaymentVoided => 1,
 });
 
 /// Why a payment command was refused.

@@ -4,13 +4,14 @@ use cqrs_es::test::TestFramework;
 
 type Test = TestFramework<Payment>;
 
-const ALL: [PaymentStatus; 6] = [
+const ALL: [PaymentStatus; 7] = [
     PaymentStatus::Pending,
     PaymentStatus::Authorized,
     PaymentStatus::Captured,
     PaymentStatus::Declined,
     PaymentStatus::Refunded,
     PaymentStatus::PartiallyRefunded,
+    PaymentStatus::Voided,
 ];
 
 fn payment(n: u128) -> PaymentId {
@@ -79,7 +80,42 @@ fn history(status: PaymentStatus) -> Vec<PaymentEvent> {
                 reason: reason("insufficient funds"),
             },
         ],
+        S::Voided => vec![requested(), authorized, voided()],
     }
+}
+
+fn voided() -> PaymentEvent {
+    PaymentEvent::PaymentVoided {
+        reason: reason("order cancelled"),
+    }
+}
+
+#[test]
+fn an_authorization_is_voided_once_and_only_before_capture() {
+    Test::with(())
+        .given(history(PaymentStatus::Authorized))
+        .when(PaymentCommand::Void {
+            reason: reason("order cancelled"),
+        })
+        .then_expect_events(vec![voided()]);
+    Test::with(())
+        .given(history(PaymentStatus::Voided))
+        .when(PaymentCommand::Void {
+            reason: reason("order cancelled"),
+        })
+        .then_expect_events(vec![]);
+    let void = PaymentCommand::Void {
+        reason: reason("order cancelled"),
+    };
+    invalid_elsewhere(
+        void,
+        "void",
+        &[PaymentStatus::Authorized, PaymentStatus::Voided],
+    );
+    assert_eq!(
+        replay(history(PaymentStatus::Voided)).status,
+        PaymentStatus::Voided
+    );
 }
 
 /// Expects `command` to be an invalid transition from every status not in `handled`.
@@ -313,7 +349,7 @@ fn refusals_map_to_their_kinds_and_events_are_version_1() {
         RefusalKind::AlreadyExists
     );
     assert_eq!(PaymentError::ZeroAmount.kind(), RefusalKind::Rejected);
-    assert_eq!(PaymentEvent::SCHEMAS.len(), 5);
+    assert_eq!(PaymentEvent::SCHEMAS.len(), 6);
     assert!(
         PaymentEvent::SCHEMAS
             .iter()

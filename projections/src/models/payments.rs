@@ -97,6 +97,7 @@ impl Projection for Payments {
                     doc.decline_reason = Some(reason.into());
                     PaymentStatus::Declined
                 }
+                PaymentEvent::PaymentVoided { .. } => PaymentStatus::Voided,
                 PaymentEvent::PaymentCaptured { amount } => {
                     doc.captured = amount.into();
                     PaymentStatus::Captured
