@@ -71,6 +71,15 @@ pub struct ServeArgs {
     /// The longest a query waits for X-Min-Position, in milliseconds [default: 5000].
     #[arg(long, env = "ECOMMERCE_MIN_POSITION_WAIT_MS")]
     pub min_position_wait_ms: Option<u64>,
+    /// How long an order may wait for payment before it is cancelled, in seconds [default: 900].
+    #[arg(long, env = "ECOMMERCE_PAYMENT_TIMEOUT")]
+    pub payment_timeout: Option<u64>,
+    /// Payment provider attempts after the first, on transient failures [default: 3].
+    #[arg(long, env = "ECOMMERCE_PAYMENT_RETRIES")]
+    pub payment_retries: Option<u32>,
+    /// The first pause between provider attempts, in milliseconds, doubling [default: 200].
+    #[arg(long, env = "ECOMMERCE_PAYMENT_RETRY_BACKOFF_MS")]
+    pub payment_retry_backoff_ms: Option<u64>,
     /// Create this admin at start if missing (password from ECOMMERCE_ADMIN_PASSWORD).
     #[arg(long, env = "ECOMMERCE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,

@@ -1,7 +1,9 @@
-//! Everything in one process: the command API, the projectors, and the query API on the same
-//! port, over one event store and one read store.
+//! Everything in one process: the command API, the checkout process, the projectors, and the
+//! query API on the same port, over one event store and one read store.
 
 use command_services::App;
+use command_services::checkout::provider::{PaymentProvider, TestProvider};
+use command_services::checkout::{Checkout, Options as CheckoutOptions};
 use command_services::server::{Extra, tokens};
 use infra::config::Settings;
 use infra::event_store::EventStore;
@@ -25,11 +27,22 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Builds the services on the given stores and starts the projectors.
+    /// Builds the services on the given stores with the built-in test payment provider, and
+    /// starts the projectors and the checkout process.
     pub async fn build(
         settings: &Settings,
         events: Arc<dyn EventStore>,
         read: Arc<dyn ReadStore>,
+    ) -> Result<Embedded, String> {
+        Self::build_with(settings, events, read, Arc::new(TestProvider::default())).await
+    }
+
+    /// Like [`Embedded::build`], with another payment provider.
+    pub async fn build_with(
+        settings: &Settings,
+        events: Arc<dyn EventStore>,
+        read: Arc<dyn ReadStore>,
+        provider: Arc<dyn PaymentProvider>,
     ) -> Result<Embedded, String> {
         let positions = Positions::default();
         let (stop, stopped) = watch::channel(false);
@@ -49,6 +62,7 @@ impl Embedded {
             projector.prepare().await.map_err(|e| e.to_string())?;
             projectors.push(tokio::spawn(projector.run(stopped.clone())));
         }
+        let read_for_checkout = read.clone();
         let queries = QueryState {
             read,
             positions: positions.clone(),
@@ -61,7 +75,17 @@ impl Embedded {
             openapi,
             background: Vec::new(),
         };
-        let app = App::build_with(settings, events, vec![extra]).await?;
+        let app = App::build_with(settings, events, provider.clone(), vec![extra]).await?;
+        let options = CheckoutOptions {
+            retries: settings.payment_retries,
+            backoff: settings.payment_retry_backoff,
+            payment_timeout: settings.payment_timeout,
+            ..CheckoutOptions::default()
+        };
+        let commands = app.state().clone();
+        let checkout = Checkout::new(commands, read_for_checkout, provider, options, owner);
+        checkout.prepare().await.map_err(|e| e.to_string())?;
+        projectors.push(tokio::spawn(checkout.run(stopped.clone())));
         Ok(Embedded {
             app,
             projectors,

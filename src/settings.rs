@@ -51,6 +51,9 @@ pub fn load_serve(global: &Global, args: &ServeArgs) -> Result<Settings> {
             .map_err(|e: String| anyhow!(e))
             .context("--durability")?,
         min_position_wait_ms: args.min_position_wait_ms,
+        payment_timeout: args.payment_timeout,
+        payment_retries: args.payment_retries,
+        payment_retry_backoff_ms: args.payment_retry_backoff_ms,
         admin_email: args.admin_email.clone(),
         admin_password: secret("ECOMMERCE_ADMIN_PASSWORD"),
         ..global_layer(global)

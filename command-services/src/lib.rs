@@ -9,11 +9,14 @@
 //! - [`context`], [`caller`], [`json`], [`path`]: what a request carries (ids, idempotency
 //!   key, caller, body, path) as extractors whose failures are problem details;
 //! - [`error`]: [`ApiError`] and its one status mapping; [`dto`]: wire types and answers;
+//! - [`checkout`]: the checkout process manager (order, stock, payment, shipping,
+//!   compensation, expiry) and the payment provider;
 //! - [`claims`]: unique emails and SKUs; [`admin`]: the first admin; [`state`]: shared state.
 
 pub mod admin;
 pub mod app;
 pub mod caller;
+pub mod checkout;
 pub mod claims;
 pub mod context;
 pub mod dto;

@@ -4,6 +4,7 @@
 
 use crate::admin::{AdminOutcome, ensure_admin};
 use crate::app::parts;
+use crate::checkout::provider::{PaymentProvider, TestProvider};
 use crate::state::AppState;
 use axum::Router;
 use infra::auth::{Tokens, jwt_secret};
@@ -40,17 +41,24 @@ impl App {
     /// Prepares the service on `store`: the signing secret, the first admin (if configured),
     /// the user-change follower, the routes, and the listener.
     pub async fn build(settings: &Settings, store: Arc<dyn EventStore>) -> Result<App, String> {
-        Self::build_with(settings, store, Vec::new()).await
+        Self::build_with(
+            settings,
+            store,
+            Arc::new(TestProvider::default()),
+            Vec::new(),
+        )
+        .await
     }
 
-    /// Like [`App::build`], serving `extras` on the same port.
+    /// Like [`App::build`], with a payment provider, serving `extras` on the same port.
     pub async fn build_with(
         settings: &Settings,
         store: Arc<dyn EventStore>,
+        provider: Arc<dyn PaymentProvider>,
         extras: Vec<Extra>,
     ) -> Result<App, String> {
         let tokens = tokens(settings)?;
-        let state = AppState::new(store, tokens);
+        let state = AppState::with_provider(store, tokens, provider);
         if let Some((email, password)) = &settings.bootstrap_admin {
             match ensure_admin(&state, email, password.expose()).await {
                 Ok(AdminOutcome::Created(id)) => tracing::info!(%id, "created the first admin"),

@@ -1,6 +1,7 @@
 //! What every handler shares: the event store, one command runner per aggregate, the token
 //! issuer, and the settings that shape requests.
 
+use crate::checkout::provider::{PaymentProvider, TestProvider};
 use crate::executor::Executor;
 use domain::cart::Cart;
 use domain::claim::Claim;
@@ -38,6 +39,8 @@ pub struct Inner {
     pub shipments: Executor<Shipment>,
     /// Unique emails and SKUs.
     pub claims: Executor<Claim>,
+    /// The payment provider (refunds go through it; so does the checkout process).
+    pub provider: Arc<dyn PaymentProvider>,
 }
 
 impl Deref for AppState {
@@ -48,9 +51,19 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// State over a store.
+    /// State over a store, with the built-in test payment provider.
     pub fn new(store: Arc<dyn EventStore>, tokens: Tokens) -> Self {
+        Self::with_provider(store, tokens, Arc::new(TestProvider::default()))
+    }
+
+    /// State over a store and a payment provider.
+    pub fn with_provider(
+        store: Arc<dyn EventStore>,
+        tokens: Tokens,
+        provider: Arc<dyn PaymentProvider>,
+    ) -> Self {
         Self(Arc::new(Inner {
+            provider,
             products: Executor::new(store.clone()),
             users: Executor::new(store.clone()),
             carts: Executor::new(store.clone()),

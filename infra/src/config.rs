@@ -47,6 +47,12 @@ pub struct Layer {
     pub read_store: Option<String>,
     /// The longest a query waits for `X-Min-Position`, milliseconds.
     pub min_position_wait_ms: Option<u64>,
+    /// How long an order may wait for payment before it is cancelled, seconds.
+    pub payment_timeout: Option<u64>,
+    /// Payment provider attempts after the first, on transient failures.
+    pub payment_retries: Option<u32>,
+    /// The first pause between provider attempts, milliseconds (doubling each time).
+    pub payment_retry_backoff_ms: Option<u64>,
     /// JWT signing secret (at least 32 bytes); none means a generated one in the data folder.
     pub jwt_secret: Option<Secret>,
     /// Access token lifetime, seconds.
@@ -81,6 +87,11 @@ impl Layer {
             event_store: self.event_store.or(lower.event_store),
             read_store: self.read_store.or(lower.read_store),
             min_position_wait_ms: self.min_position_wait_ms.or(lower.min_position_wait_ms),
+            payment_timeout: self.payment_timeout.or(lower.payment_timeout),
+            payment_retries: self.payment_retries.or(lower.payment_retries),
+            payment_retry_backoff_ms: self
+                .payment_retry_backoff_ms
+                .or(lower.payment_retry_backoff_ms),
             jwt_secret: self.jwt_secret.or(lower.jwt_secret),
             token_ttl_secs: self.token_ttl_secs.or(lower.token_ttl_secs),
             body_limit_bytes: self.body_limit_bytes.or(lower.body_limit_bytes),
@@ -113,6 +124,12 @@ pub struct Settings {
     pub read_store: Option<String>,
     /// The longest a query waits for `X-Min-Position` (default 5 s).
     pub min_position_wait: Duration,
+    /// How long an order may wait for payment (default 15 minutes).
+    pub payment_timeout: Duration,
+    /// Provider attempts after the first (default 3).
+    pub payment_retries: u32,
+    /// The first pause between provider attempts (default 200 ms).
+    pub payment_retry_backoff: Duration,
     /// Configured JWT secret, if any.
     pub jwt_secret: Option<Secret>,
     /// Access token lifetime (default 1 hour).
@@ -150,6 +167,11 @@ impl Settings {
             event_store: top.event_store,
             read_store: top.read_store,
             min_position_wait: Duration::from_millis(top.min_position_wait_ms.unwrap_or(5000)),
+            payment_timeout: Duration::from_secs(top.payment_timeout.unwrap_or(15 * 60)),
+            payment_retries: top.payment_retries.unwrap_or(3),
+            payment_retry_backoff: Duration::from_millis(
+                top.payment_retry_backoff_ms.unwrap_or(200),
+            ),
             jwt_secret: top.jwt_secret,
             token_ttl: Duration::from_secs(top.token_ttl_secs.unwrap_or(3600)),
             body_limit: top.body_limit_bytes.unwrap_or(64 * 1024),

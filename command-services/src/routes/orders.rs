@@ -10,8 +10,8 @@ use crate::path::ApiPath;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use domain::order::OrderCommand;
-use domain::values::{OrderId, Reason};
+use domain::order::{OrderCommand, OrderStatus};
+use domain::values::{OrderId, Reason, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,8 +30,8 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
-/// Cancel an order (its owner or an admin) before it ships; stock is released and a payment
-/// refunded by the checkout process (202).
+/// Cancel an order: its owner before it ships, an admin until it is delivered. Stock is
+/// released, a payment refunded and a pending shipment cancelled by the checkout process (202).
 #[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", request_body = CancelRequest,
     params(("id" = uuid::Uuid, Path, description = "Order id")),
     security(("bearer" = [])),
@@ -51,16 +51,22 @@ async fn cancel(
     let order: OrderId = path_id(&id, "order")?;
     let reason = Reason::parse(&body.value.reason)?;
     let loaded = state.orders.load_cached(&order.to_string()).await?;
-    let owner = loaded
+    let (owner, status) = loaded
         .aggregate
         .state()
-        .map(|o| o.customer)
+        .map(|o| (o.customer, o.status))
         .ok_or_else(|| ApiError::NotFound(format!("no order {order}")))?;
     caller.owner_or_admin(owner)?;
+    // Owners cancel before shipping; admins also while a parcel is on its way.
+    let command = if status == OrderStatus::Shipped && caller.has(Role::Admin) {
+        OrderCommand::CancelShipped { reason }
+    } else {
+        OrderCommand::Cancel { reason }
+    };
     let meta = ctx.command(Some(caller.id), "cancel", &body.digest);
     let outcome = state
         .orders
-        .execute(&meta, &order.to_string(), OrderCommand::Cancel { reason })
+        .execute(&meta, &order.to_string(), command)
         .await?;
     Ok(accepted(order.as_uuid(), outcome))
 }

@@ -53,27 +53,44 @@ async fn refund(
 ) -> Result<Response, ApiError> {
     let payment: PaymentId = path_id(&id, "payment")?;
     let reason = Reason::parse(&body.value.reason)?;
+    let loaded = state.payments.load(&payment.to_string()).await?;
+    let current = loaded
+        .aggregate
+        .state()
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("no payment {payment}")))?;
     let amount = match &body.value.amount {
         Some(amount) => amount.parse("amount")?,
-        None => {
-            let loaded = state.payments.load(&payment.to_string()).await?;
-            let p = loaded
-                .aggregate
-                .state()
-                .ok_or_else(|| ApiError::NotFound(format!("no payment {payment}")))?;
-            p.captured
-                .checked_sub(&p.refunded)
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-        }
+        None => current
+            .captured
+            .checked_sub(&current.refunded)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
     };
+    let command = PaymentCommand::Refund { amount, reason };
     let meta = ctx.command(Some(caller.id), "refund", &body.digest);
+    // The rules first, then the provider (keyed by the command id, so a retried request
+    // refunds once), then the record.
+    // A retried request (same Idempotency-Key) goes straight to its first answer.
+    let command_id = meta.metadata.command_id.unwrap_or_else(uuid::Uuid::now_v7);
+    let retried = meta.keyed && state.store.command_outcome(command_id).await?.is_some();
+    if !retried {
+        domain::Decider::decide(&loaded.aggregate, command.clone()).map_err(|refusal| {
+            cqrs_es::AggregateError::<domain::payment::PaymentError>::UserError(refusal)
+        })?;
+        let reference = current
+            .provider_reference
+            .as_ref()
+            .map(|r| r.as_str())
+            .unwrap_or_default();
+        state
+            .provider
+            .refund(&format!("refund:{command_id}"), reference, &amount)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    }
     let outcome = state
         .payments
-        .execute(
-            &meta,
-            &payment.to_string(),
-            PaymentCommand::Refund { amount, reason },
-        )
+        .execute(&meta, &payment.to_string(), command)
         .await?;
     Ok(changed(payment.as_uuid(), outcome))
 }

@@ -1,6 +1,6 @@
 //! `spawn_shop()` and the vocabulary of the query tests.
 
-use command_services::executor::CommandMeta;
+use command_services::checkout::provider::TestProvider;
 use ecommerce::embedded::Embedded;
 use infra::auth::Secret;
 use infra::config::{Layer, Settings};
@@ -16,9 +16,9 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Shop {
     pub base: String,
+    pub provider: Arc<TestProvider>,
     pub client: reqwest::Client,
     pub events: Arc<dyn EventStore>,
-    pub commands: command_services::AppState,
     pub admin: String,
     _dir: tempfile::TempDir,
 }
@@ -54,6 +54,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
         admin_email: Some("admin@example.com".into()),
         admin_password: Some(Secret::new("admin password 1")),
         durability: Some(Durability::Normal),
+        payment_retry_backoff_ms: Some(10),
         ..Layer::default()
     };
     adjust(&mut layer);
@@ -63,17 +64,17 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::open(config, domain::schema::Upcasters::domain()).unwrap());
     let read = Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
-    let shop = Embedded::build(&settings, events.clone(), read)
+    let provider = Arc::new(TestProvider::default());
+    let shop = Embedded::build_with(&settings, events.clone(), read, provider.clone())
         .await
         .unwrap();
     let base = format!("http://{}", shop.addr());
-    let commands = shop.commands().clone();
     tokio::spawn(shop.run(std::future::pending()));
     let mut test = Shop {
         base,
+        provider,
         client: reqwest::Client::new(),
         events,
-        commands,
         admin: String::new(),
         _dir: dir,
     };
@@ -167,14 +168,94 @@ impl Shop {
             .await
             .id()
     }
-
-    pub fn meta(&self) -> CommandMeta {
-        CommandMeta::system("test")
-    }
 }
 
 pub fn assert_problem(answer: &Answer, status: StatusCode) {
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.headers["content-type"], "application/problem+json");
     assert_eq!(answer.body["status"], status.as_u16());
+}
+
+impl Shop {
+    /// Polls `GET path` (as `token`) until `field` equals `value`; panics after 20 s.
+    pub async fn eventually(&self, path: &str, token: &str, field: &str, value: &str) -> Answer {
+        self.eventually_that(path, token, |body| body[field] == value)
+            .await
+    }
+
+    /// Polls `GET path` (as `token`) until `done` holds for the body; panics after 20 s.
+    pub async fn eventually_that(
+        &self,
+        path: &str,
+        token: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Answer {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let answer = self.get(path, Some(token)).await;
+            if done(&answer.body) {
+                return answer;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path}: never reached the awaited state: {}",
+                answer.body
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A customer with a cart holding `lines` (product, quantity), checked out with `method`;
+    /// returns (customer token, order id).
+    pub async fn checkout(
+        &self,
+        email: &str,
+        lines: &[(&str, u32)],
+        method: &str,
+    ) -> (String, String) {
+        let (_, token) = self.customer(email).await;
+        let order = self.checkout_as(&token, lines, method).await;
+        (token, order)
+    }
+
+    /// A new cart of `token`'s customer holding `lines`, checked out; returns the order id.
+    pub async fn checkout_as(&self, token: &str, lines: &[(&str, u32)], method: &str) -> String {
+        let cart = self
+            .send(Method::POST, "/api/carts", Some(token), None, &[])
+            .await
+            .id();
+        for (product, quantity) in lines {
+            let item = json!({"product_id": product, "quantity": quantity});
+            self.post(&format!("/api/carts/{cart}/items"), Some(token), item)
+                .await;
+        }
+        let address = json!({"name": "Ann", "line1": "Main St 1", "city": "Berlin", "postal_code": "10115", "country": "DE"});
+        let body = json!({"shipping_address": address, "payment_method": method});
+        let order = self
+            .post(&format!("/api/carts/{cart}/checkout"), Some(token), body)
+            .await;
+        order.body["order_id"].as_str().unwrap().to_owned()
+    }
+
+    /// A product's inventory document (admin view).
+    pub async fn stock(&self, product: &str) -> (u64, u64, u64) {
+        let low = self
+            .get(
+                "/api/reports/inventory/low-stock?threshold=100000&limit=100",
+                Some(&self.admin),
+            )
+            .await;
+        let item = low.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == product)
+            .cloned()
+            .unwrap();
+        (
+            item["on_hand"].as_u64().unwrap(),
+            item["reserved"].as_u64().unwrap(),
+            item["available"].as_u64().unwrap(),
+        )
+    }
 }

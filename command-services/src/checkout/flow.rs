@@ -1,0 +1,456 @@
+//! The forward path of a checkout, one handler per event:
+//! cart checked out → order placed → stock reserved for every line (all or nothing) →
+//! payment requested, authorized (transient failures retried with backoff), captured →
+//! order paid → shipment created; shipment dispatched → order shipped and its reservations
+//! committed; delivered → order delivered. A refused reservation or a declined payment
+//! rejects the order (its rejection then releases the stock); a provider unavailable past the
+//! retries cancels it. Every step is safe to repeat, so a handler replayed after a crash
+//! resumes where the first run stopped.
+
+use super::Options;
+use super::provider::{Authorization, PaymentProvider, ProviderError};
+use super::steps::{FlowError, caused_by, load, payment_of, send, shipment_of};
+use crate::state::AppState;
+use domain::cart::CartEvent;
+use domain::order::{Order, OrderCommand, OrderState, OrderStatus};
+use domain::payment::PaymentCommand;
+use domain::product::ProductCommand;
+use domain::shipment::{Shipment, ShipmentCommand};
+use domain::values::{OrderId, ProviderReference, Reason};
+use infra::event_store::RecordedEvent;
+use std::sync::Arc;
+
+/// What an event did to the set of orders waiting for payment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Waiting {
+    /// Nothing changed.
+    Same,
+    /// The order now waits for payment.
+    Started(OrderId),
+    /// The order no longer waits.
+    Ended(OrderId),
+}
+
+/// The checkout flow's handlers.
+pub struct Flow {
+    pub(super) state: AppState,
+    pub(super) provider: Arc<dyn PaymentProvider>,
+    pub(super) options: Options,
+}
+
+/// A reason from any text (trimmed to what a reason holds).
+pub(super) fn reason(text: &str) -> Reason {
+    let text: String = text.chars().filter(|c| !c.is_control()).take(500).collect();
+    Reason::parse(&text)
+        .or_else(|_| Reason::parse("no reason given"))
+        .expect("a constant, valid reason")
+}
+
+/// The statuses from which the payment step goes on (a replay after a crash resumes it).
+const PAYING: &[OrderStatus] = &[
+    OrderStatus::StockReserved,
+    OrderStatus::PaymentAuthorized,
+    OrderStatus::Paid,
+];
+
+impl Flow {
+    /// The order if it is in one of `statuses`; `None` when it is elsewhere.
+    pub(super) async fn order_in(
+        &self,
+        id: OrderId,
+        statuses: &[OrderStatus],
+    ) -> Result<Option<OrderState>, FlowError> {
+        let order: Order = load(&self.state.orders, &id.to_string()).await?;
+        Ok(order
+            .state()
+            .filter(|o| statuses.contains(&o.status))
+            .cloned())
+    }
+
+    /// True once the order is rejected or cancelled: forward steps stop there.
+    async fn closed(&self, id: OrderId) -> Result<bool, FlowError> {
+        let closed = [OrderStatus::Rejected, OrderStatus::Cancelled];
+        Ok(self.order_in(id, &closed).await?.is_some())
+    }
+
+    /// Sends an order command caused by `event`; a refusal is left to the order's state.
+    async fn order(
+        &self,
+        event: &RecordedEvent,
+        id: OrderId,
+        step: &str,
+        command: OrderCommand,
+    ) -> Result<(), FlowError> {
+        send(
+            &self.state.orders,
+            &caused_by(event, step),
+            &id.to_string(),
+            command,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A checked-out cart becomes an order with the prices captured at checkout.
+    pub async fn cart_checked_out(
+        &self,
+        event: &RecordedEvent,
+        checkout: CartEvent,
+    ) -> Result<Waiting, FlowError> {
+        let CartEvent::CartCheckedOut {
+            order_id,
+            owner,
+            lines,
+            shipping_address,
+            payment_method,
+            ..
+        } = checkout
+        else {
+            return Ok(Waiting::Same);
+        };
+        let cart_id = event
+            .stream
+            .strip_prefix("cart-")
+            .and_then(|id| id.parse().ok());
+        let command = OrderCommand::Place {
+            order_id,
+            customer: owner,
+            cart_id,
+            lines,
+            shipping_address,
+            payment_method,
+            placed_at: event.recorded_at,
+        };
+        self.order(event, order_id, "place", command).await?;
+        Ok(Waiting::Started(order_id))
+    }
+
+    /// Reserves every line; one line that cannot be reserved rejects the order.
+    pub async fn order_placed(
+        &self,
+        event: &RecordedEvent,
+        id: OrderId,
+    ) -> Result<Waiting, FlowError> {
+        let Some(order) = self.order_in(id, &[OrderStatus::Placed]).await? else {
+            return Ok(Waiting::Same);
+        };
+        for line in &order.lines {
+            let command = ProductCommand::Reserve {
+                order_id: id,
+                quantity: line.quantity,
+            };
+            let meta = caused_by(event, &format!("reserve:{}", line.product_id));
+            let product = line.product_id.to_string();
+            if let Some(why) = send(&self.state.products, &meta, &product, command).await? {
+                // Recorded first; the rejection's handler releases what was reserved.
+                let why = reason(&format!("product {}: {why}", line.product_id));
+                self.order(event, id, "reject", OrderCommand::Reject { reason: why })
+                    .await?;
+                return Ok(Waiting::Ended(id));
+            }
+        }
+        self.order(event, id, "reserved", OrderCommand::MarkStockReserved {})
+            .await?;
+        Ok(Waiting::Same)
+    }
+
+    /// A rejected order (out of stock, payment declined) gives its stock back.
+    pub async fn rejected(&self, event: &RecordedEvent, id: OrderId) -> Result<Waiting, FlowError> {
+        if let Some(order) = self.order_in(id, &[OrderStatus::Rejected]).await? {
+            let why = order
+                .closing_reason
+                .as_ref()
+                .map_or("order rejected", |r| r.as_str())
+                .to_owned();
+            self.release(event, &order, &why).await?;
+        }
+        Ok(Waiting::Ended(id))
+    }
+
+    /// Releases every line's reservation of an order (lines not held are left alone).
+    pub(super) async fn release(
+        &self,
+        event: &RecordedEvent,
+        order: &OrderState,
+        why: &str,
+    ) -> Result<(), FlowError> {
+        for line in &order.lines {
+            let command = ProductCommand::ReleaseReservation {
+                order_id: order.id,
+                reason: reason(why),
+            };
+            let meta = caused_by(event, &format!("release:{}", line.product_id));
+            send(
+                &self.state.products,
+                &meta,
+                &line.product_id.to_string(),
+                command,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Requests, authorizes and captures the payment, then creates the shipment.
+    pub async fn stock_reserved(
+        &self,
+        event: &RecordedEvent,
+        id: OrderId,
+    ) -> Result<Waiting, FlowError> {
+        let Some(order) = self.order_in(id, PAYING).await? else {
+            return Ok(Waiting::Same);
+        };
+        let payment = payment_of(id);
+        let pay_key = payment.to_string();
+        let request = PaymentCommand::Request {
+            payment_id: payment,
+            order_id: id,
+            amount: order.total,
+            method: order.payment_method.clone(),
+        };
+        send(
+            &self.state.payments,
+            &caused_by(event, "request"),
+            &pay_key,
+            request,
+        )
+        .await?;
+        match self.authorize(&order, &pay_key).await? {
+            Some(Authorization::Approved { reference }) => {
+                self.pay(event, &order, &reference).await
+            }
+            Some(Authorization::Declined { reason: why }) => {
+                let decline = PaymentCommand::Decline {
+                    reason: reason(&why),
+                };
+                send(
+                    &self.state.payments,
+                    &caused_by(event, "declined"),
+                    &pay_key,
+                    decline,
+                )
+                .await?;
+                // The order's rejection releases its stock when handled.
+                let command = OrderCommand::DeclinePayment {
+                    payment_id: payment,
+                    reason: reason(&why),
+                };
+                self.order(event, id, "order-declined", command).await?;
+                Ok(Waiting::Ended(id))
+            }
+            None => {
+                // The provider never answered, or the order closed while we retried.
+                let why = "payment provider unavailable";
+                let decline = PaymentCommand::Decline {
+                    reason: reason(why),
+                };
+                send(
+                    &self.state.payments,
+                    &caused_by(event, "unavailable"),
+                    &pay_key,
+                    decline,
+                )
+                .await?;
+                self.order(
+                    event,
+                    id,
+                    "cancel",
+                    OrderCommand::Cancel {
+                        reason: reason(why),
+                    },
+                )
+                .await?;
+                Ok(Waiting::Same)
+            }
+        }
+    }
+
+    /// Records the authorization, captures, marks the order paid and creates its shipment.
+    async fn pay(
+        &self,
+        event: &RecordedEvent,
+        order: &OrderState,
+        reference: &str,
+    ) -> Result<Waiting, FlowError> {
+        let (id, payment) = (order.id, payment_of(order.id));
+        let pay_key = payment.to_string();
+        let provider_reference = ProviderReference::parse(reference)
+            .map_err(|e| FlowError::Retry(format!("provider reference: {e}")))?;
+        let authorized = PaymentCommand::Authorize { provider_reference };
+        send(
+            &self.state.payments,
+            &caused_by(event, "authorized"),
+            &pay_key,
+            authorized,
+        )
+        .await?;
+        self.order(
+            event,
+            id,
+            "order-authorized",
+            OrderCommand::AuthorizePayment {
+                payment_id: payment,
+            },
+        )
+        .await?;
+        if self.closed(id).await? {
+            // Cancelled meanwhile: its compensation voids the authorization.
+            return Ok(Waiting::Same);
+        }
+        let capture_key = format!("capture:{pay_key}");
+        self.with_retries(|| self.provider.capture(&capture_key, reference, &order.total))
+            .await?;
+        send(
+            &self.state.payments,
+            &caused_by(event, "captured"),
+            &pay_key,
+            PaymentCommand::Capture {},
+        )
+        .await?;
+        self.order(
+            event,
+            id,
+            "paid",
+            OrderCommand::MarkPaid {
+                payment_id: payment,
+            },
+        )
+        .await?;
+        if self.closed(id).await? {
+            // Cancelled meanwhile: its compensation refunds the capture.
+            return Ok(Waiting::Same);
+        }
+        let shipment = shipment_of(id);
+        let create = ShipmentCommand::Create {
+            shipment_id: shipment,
+            order_id: id,
+            address: order.shipping_address.clone(),
+        };
+        send(
+            &self.state.shipments,
+            &caused_by(event, "ship"),
+            &shipment.to_string(),
+            create,
+        )
+        .await?;
+        Ok(Waiting::Ended(id))
+    }
+
+    /// Authorizes with retries and backoff; `None` when retries ran out or the order closed
+    /// (expired, cancelled) meanwhile.
+    async fn authorize(
+        &self,
+        order: &OrderState,
+        key: &str,
+    ) -> Result<Option<Authorization>, FlowError> {
+        let mut delay = self.options.backoff;
+        for attempt in 0..=self.options.retries {
+            match self
+                .provider
+                .authorize(key, order.payment_method.as_str(), &order.total)
+                .await
+            {
+                Ok(answer) => return Ok(Some(answer)),
+                Err(ProviderError::Fatal(why)) => {
+                    return Ok(Some(Authorization::Declined { reason: why }));
+                }
+                Err(ProviderError::Transient(why)) => {
+                    tracing::warn!(order = %order.id, attempt, %why, "authorization failed; retrying");
+                }
+            }
+            if attempt == self.options.retries {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.options.max_backoff);
+            if self.closed(order.id).await? {
+                return Ok(None);
+            }
+        }
+        Ok(None)
+    }
+
+    /// A provider call retried with backoff; past the retries, the event is retried later.
+    pub(super) async fn with_retries<F, Fut>(&self, call: F) -> Result<(), FlowError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), ProviderError>>,
+    {
+        let mut delay = self.options.backoff;
+        let mut last = String::new();
+        for attempt in 0..=self.options.retries {
+            match call().await {
+                Ok(()) => return Ok(()),
+                Err(ProviderError::Fatal(why)) => return Err(FlowError::Retry(why)),
+                Err(ProviderError::Transient(why)) => last = why,
+            }
+            if attempt < self.options.retries {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(self.options.max_backoff);
+            }
+        }
+        Err(FlowError::Retry(last))
+    }
+
+    /// The admin dispatched the parcel: the order is shipped, its reservations committed.
+    pub async fn dispatched(
+        &self,
+        event: &RecordedEvent,
+        shipment: &str,
+    ) -> Result<Waiting, FlowError> {
+        let Some(state) = load::<Shipment>(&self.state.shipments, shipment)
+            .await?
+            .state()
+            .cloned()
+        else {
+            return Ok(Waiting::Same);
+        };
+        let order: Order = load(&self.state.orders, &state.order_id.to_string()).await?;
+        let Some(order) = order.state() else {
+            return Ok(Waiting::Same);
+        };
+        let command = OrderCommand::MarkShipped {
+            shipment_id: state.id,
+        };
+        let meta = caused_by(event, "shipped");
+        if let Some(why) = send(&self.state.orders, &meta, &order.id.to_string(), command).await? {
+            tracing::warn!(order = %order.id, %why, "a shipment was dispatched for an order that cannot ship");
+            return Ok(Waiting::Same);
+        }
+        for line in &order.lines {
+            let command = ProductCommand::CommitReservation { order_id: order.id };
+            let meta = caused_by(event, &format!("commit:{}", line.product_id));
+            send(
+                &self.state.products,
+                &meta,
+                &line.product_id.to_string(),
+                command,
+            )
+            .await?;
+        }
+        Ok(Waiting::Same)
+    }
+
+    /// The parcel arrived: the order is delivered.
+    pub async fn delivered(
+        &self,
+        event: &RecordedEvent,
+        shipment: &str,
+    ) -> Result<Waiting, FlowError> {
+        let Some(state) = load::<Shipment>(&self.state.shipments, shipment)
+            .await?
+            .state()
+            .cloned()
+        else {
+            return Ok(Waiting::Same);
+        };
+        self.order(
+            event,
+            state.order_id,
+            "delivered",
+            OrderCommand::MarkDelivered {},
+        )
+        .await?;
+        Ok(Waiting::Same)
+    }
+}
