@@ -32,7 +32,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !is_json(content_type) {
+        let typed = is_json(content_type);
+        if !typed && !content_type.is_empty() {
             return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = Bytes::from_request(request, state)
@@ -44,6 +45,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     ApiError::Malformed(format!("cannot read the body: {rejection}"))
                 }
             })?;
+        // A request with neither a body nor a content type reads as `{}`, so a command whose
+        // fields are all optional (deliver, cancel) can be sent bare.
+        let bytes = match (typed, bytes.is_empty()) {
+            (true, _) => bytes,
+            (false, true) => Bytes::from_static(b"{}"),
+            (false, false) => return Err(ApiError::UnsupportedMediaType),
+        };
         Ok(ApiJson {
             value: parse(&bytes)?,
             digest: Sha256::digest(&bytes).into(),

@@ -39,6 +39,23 @@ async fn malformed_json_is_a_400_and_other_media_types_a_415() {
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_problem(&answer);
+    // No content type: a body is still a 415, no body at all reads as `{}` (here: fields missing).
+    let untyped = app
+        .client
+        .post(format!("{}/api/users", app.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untyped.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let bare = app.send(Method::POST, "/api/users", None, None, &[]).await;
+    assert_eq!(
+        bare.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bare.body
+    );
+    assert_problem(&bare);
 }
 
 #[tokio::test]
