@@ -21,7 +21,7 @@ async fn a_checkout_goes_through_payment_and_shipping_to_delivery() {
         .checkout("ann@example.com", &[(&mug, 2)], "pm_card_ok")
         .await;
     let path = format!("/api/orders/{order}");
-    let paid = shop.eventually(&path, &ann, "status", "paid").await;
+    let paid = shop.paid(&path, &ann).await;
     assert_eq!(
         paid.body["total"],
         json!({"amount": 2598, "currency": "EUR"})
@@ -126,8 +126,7 @@ async fn a_flaky_card_is_retried_and_charged_once() {
     let (ann, order) = shop
         .checkout("ann@example.com", &[(&mug, 1)], "pm_card_flaky")
         .await;
-    shop.eventually(&format!("/api/orders/{order}"), &ann, "status", "paid")
-        .await;
+    shop.paid(&format!("/api/orders/{order}"), &ann).await;
     let attempts: Vec<_> = shop
         .provider
         .calls()

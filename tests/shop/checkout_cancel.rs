@@ -12,7 +12,7 @@ async fn an_owner_cancels_a_paid_order_the_payment_is_refunded_and_the_stock_rel
         .checkout("ann@example.com", &[(&mug, 2)], "pm_card_ok")
         .await;
     let path = format!("/api/orders/{order}");
-    shop.eventually(&path, &ann, "status", "paid").await;
+    shop.paid(&path, &ann).await;
     let cancel = shop
         .send(
             Method::POST,
@@ -108,7 +108,7 @@ async fn after_shipping_only_an_admin_cancels_and_the_payment_is_refunded() {
         .checkout("ann@example.com", &[(&mug, 1)], "pm_card_ok")
         .await;
     let path = format!("/api/orders/{order}");
-    let paid = shop.eventually(&path, &ann, "status", "paid").await;
+    let paid = shop.paid(&path, &ann).await;
     let shipment = paid.body["shipment"]["id"].as_str().unwrap().to_owned();
     shop.post(
         &format!("/api/shipments/{shipment}/dispatch"),
@@ -166,9 +166,7 @@ async fn refunds_never_exceed_the_captured_amount_and_a_retried_key_refunds_once
     let (ann, order) = shop
         .checkout("ann@example.com", &[(&mug, 2)], "pm_card_ok")
         .await;
-    let paid = shop
-        .eventually(&format!("/api/orders/{order}"), &ann, "status", "paid")
-        .await;
+    let paid = shop.paid(&format!("/api/orders/{order}"), &ann).await;
     let payment = paid.body["payment"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/payments/{payment}/refund");
     let body = json!({"amount": {"amount": 500, "currency": "EUR"}, "reason": "scratched"});

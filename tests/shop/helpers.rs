@@ -183,6 +183,15 @@ impl Shop {
             .await
     }
 
+    /// Polls the order at `path` until it is paid and its shipment exists (the shipment is
+    /// created just after the order is marked paid).
+    pub async fn paid(&self, path: &str, token: &str) -> Answer {
+        self.eventually_that(path, token, |body| {
+            body["status"] == "paid" && body["shipment"]["id"].is_string()
+        })
+        .await
+    }
+
     /// Polls `GET path` (as `token`) until `done` holds for the body; panics after 20 s.
     pub async fn eventually_that(
         &self,

@@ -9,11 +9,7 @@ use serde_json::json;
 /// shipment).
 async fn paid_order(shop: &Shop, token: &str, product: &str) -> (String, String, String) {
     let order = shop.checkout_as(token, &[(product, 2)], "pm_card_ok").await;
-    let paid = shop
-        .eventually_that(&format!("/api/orders/{order}"), token, |body| {
-            body["status"] == "paid" && body["shipment"]["id"].is_string()
-        })
-        .await;
+    let paid = shop.paid(&format!("/api/orders/{order}"), token).await;
     let id = |field: &str| paid.body[field]["id"].as_str().unwrap().to_owned();
     (order, id("payment"), id("shipment"))
 }

@@ -67,8 +67,7 @@ async fn reports_count_paid_sales_best_sellers_and_low_stock_for_admins_only() {
         let order = shop
             .checkout_as(&ann, &[(product, quantity)], "pm_card_ok")
             .await;
-        shop.eventually(&format!("/api/orders/{order}"), &ann, "status", "paid")
-            .await;
+        shop.paid(&format!("/api/orders/{order}"), &ann).await;
     }
     let today = chrono::Utc::now().date_naive();
     let sales = shop
