@@ -9,7 +9,7 @@ use infra::config::Settings;
 use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
 use projections::models;
-use projections::runtime::{Options, Positions, Projector};
+use projections::runtime::{Options, Positions, Projector, Versions};
 use query_api::QueryState;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +45,7 @@ impl Embedded {
         provider: Arc<dyn PaymentProvider>,
     ) -> Result<Embedded, String> {
         let positions = Positions::default();
+        let versions = Versions::default();
         let (stop, stopped) = watch::channel(false);
         // A fresh owner per process: a restarted process takes the leases over once the old
         // ones expire, or at once after a clean stop, which releases them.
@@ -65,6 +66,8 @@ impl Embedded {
         let read_for_checkout = read.clone();
         let queries = QueryState {
             read,
+            versions: versions.clone(),
+            events: events.clone(),
             positions: positions.clone(),
             tokens: tokens(settings)?,
             max_wait: settings.min_position_wait,

@@ -126,6 +126,8 @@ async fn main() {
     .unwrap();
     let state = QueryState {
         read,
+        versions: Default::default(),
+        events: events.clone(),
         positions: Positions::default(),
         tokens: Tokens::new(&Secret::new("x".repeat(32)), Duration::from_secs(60)).unwrap(),
         max_wait: Duration::from_secs(1),

@@ -6,8 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use domain::values::Role;
 use infra::http::ApiError;
-use projections::models::users::{USERS, UserDoc};
-use projections::runtime::collection_name;
+use projections::models::users::{USERS, UserDoc, Users};
 use std::collections::BTreeSet;
 
 /// A signed-in, active user with their roles.
@@ -53,7 +52,7 @@ impl FromRequestParts<QueryState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &QueryState) -> Result<Self, ApiError> {
         let claims = infra::http::bearer::claims(parts, &state.tokens)?;
         let id = claims.sub.to_string();
-        let users = collection_name(USERS, 1);
+        let users = state.versions.collection(&Users, USERS);
         let profile = state.read.get(&users, &id).await?;
         let roles = match profile.map(|d| serde_json::from_value::<UserDoc>(d.body)) {
             Some(Ok(user)) if user.status == "deactivated" => {

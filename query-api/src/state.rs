@@ -1,9 +1,11 @@
-//! What every query handler shares: the read store, where the projections stand, the token
-//! verifier, and how long a read-your-writes wait may take.
+//! What every query handler shares: the read store and the versions it reads, the event log
+//! (for audits), where the projections stand, the token verifier, and how long a
+//! read-your-writes wait may take.
 
 use infra::auth::Tokens;
+use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
-use projections::runtime::Positions;
+use projections::runtime::{Positions, Versions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,10 @@ use std::time::Duration;
 pub struct QueryState {
     /// The read models.
     pub read: Arc<dyn ReadStore>,
+    /// Which version of each read model queries read; a rebuild switches it.
+    pub versions: Versions,
+    /// The event log, for the audit routes.
+    pub events: Arc<dyn EventStore>,
     /// Positions published by the projectors of this process (empty when they run elsewhere:
     /// the read store's checkpoints then tell).
     pub positions: Positions,

@@ -3,14 +3,17 @@
 //! - [`projection`]: the [`Projection`] trait and naming of versioned collections;
 //! - [`docs`]: the working set of a batch, with its replay guards;
 //! - [`projector`]: the worker loop (lease, checkpoint, batches, wake-ups);
-//! - [`positions`]: where each projection stands, for read-your-writes and lag.
+//! - [`positions`]: where each projection stands, for read-your-writes and lag;
+//! - [`versions`]: which version of each projection readers use.
 
 pub mod docs;
 pub mod positions;
 pub mod projection;
 pub mod projector;
+pub mod versions;
 
 pub use docs::{ApplyError, Docs, Key};
 pub use positions::{Parked, Positions};
 pub use projection::{Projection, collection_name, decode, key, specs, stream_id};
 pub use projector::{Options, Projector, ProjectorError};
+pub use versions::Versions;

@@ -10,7 +10,6 @@ use infra::http::{ApiError, ApiPath, Problem};
 use projections::models::carts::{CARTS, CartDoc, Carts};
 use projections::models::catalog::{Catalog, PRODUCTS, ProductDoc};
 use projections::models::common::MoneyDoc;
-use projections::runtime::{Projection, collection_name, key};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -73,14 +72,18 @@ async fn get_cart(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CartView>, ApiError> {
-    min.wait(&state, &[key(&Carts), key(&Catalog)]).await?;
-    let carts = collection_name(CARTS, Carts.version());
+    min.wait(
+        &state,
+        &[state.versions.key(&Carts), state.versions.key(&Catalog)],
+    )
+    .await?;
+    let carts = state.versions.collection(&Carts, CARTS);
     let cart: CartDoc = doc(state.read.get(&carts, &id).await?, "cart")?;
     caller.owner_or_admin(&cart.owner)?;
     let ids: Vec<String> = cart.lines.iter().map(|l| l.product_id.clone()).collect();
     let products: HashMap<String, ProductDoc> = state
         .read
-        .get_many(&collection_name(PRODUCTS, Catalog.version()), &ids)
+        .get_many(&state.versions.collection(&Catalog, PRODUCTS), &ids)
         .await?
         .into_iter()
         .filter_map(|d| serde_json::from_value::<ProductDoc>(d.body).ok())

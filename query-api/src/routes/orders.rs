@@ -13,7 +13,6 @@ use infra::read_store::{Filter, Op, Query, Sort};
 use projections::models::orders::{ORDERS, OrderDoc, Orders};
 use projections::models::payments::{PAYMENTS, PaymentDoc, Payments};
 use projections::models::shipments::{SHIPMENTS, ShipmentDoc, Shipments};
-use projections::runtime::{Projection, collection_name, key};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,8 +38,13 @@ const STATUSES: &[&str] = &[
 ];
 
 /// The projections behind order views.
-pub fn keys() -> Vec<String> {
-    vec![key(&Orders), key(&Payments), key(&Shipments)]
+pub fn keys(state: &QueryState) -> Vec<String> {
+    let versions = &state.versions;
+    vec![
+        versions.key(&Orders),
+        versions.key(&Payments),
+        versions.key(&Shipments),
+    ]
 }
 
 /// An order the caller may see, or 404 / 403.
@@ -49,7 +53,7 @@ pub async fn visible_order(
     caller: &Caller,
     id: &str,
 ) -> Result<OrderDoc, ApiError> {
-    let orders = collection_name(ORDERS, Orders.version());
+    let orders = state.versions.collection(&Orders, ORDERS);
     let order: OrderDoc = doc(state.read.get(&orders, id).await?, "order")?;
     caller.owner_or_admin(&order.customer)?;
     Ok(order)
@@ -120,7 +124,7 @@ fn day(raw: &str, field: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::Malformed(format!("{field} must be a date such as 2026-11-29")))
 }
 
-fn order_query(caller: &Caller, p: &OrderParams) -> Result<Query, ApiError> {
+fn order_query(state: &QueryState, caller: &Caller, p: &OrderParams) -> Result<Query, ApiError> {
     let mut filters = Vec::new();
     match (&p.customer, caller.is_admin()) {
         (Some(customer), true) => filters.push(Filter::new("customer", Op::Eq, customer.as_str())),
@@ -152,7 +156,7 @@ fn order_query(caller: &Caller, p: &OrderParams) -> Result<Query, ApiError> {
         filters.push(Filter::new("placed_at", Op::Lt, next.to_string()));
     }
     Ok(Query {
-        collection: collection_name(ORDERS, Orders.version()),
+        collection: state.versions.collection(&Orders, ORDERS),
         filters,
         sort: vec![Sort::desc("placed_at")],
         limit: limit(p.limit)?,
@@ -174,8 +178,8 @@ async fn list_orders(
     min: MinPosition,
     Params(params): Params<OrderParams>,
 ) -> Result<Json<List<OrderDoc>>, ApiError> {
-    let query = order_query(&caller, &params)?;
-    min.wait(&state, &[key(&Orders)]).await?;
+    let query = order_query(&state, &caller, &params)?;
+    min.wait(&state, &[state.versions.key(&Orders)]).await?;
     Ok(Json(list(state.read.query(&query).await?)?))
 }
 
@@ -195,12 +199,16 @@ async fn get_order(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    min.wait(&state, &keys()).await?;
+    min.wait(&state, &keys(&state)).await?;
     let order = visible_order(&state, &caller, &id).await?;
     let payment: Option<PaymentDoc> =
-        latest(&state, collection_name(PAYMENTS, Payments.version()), &id).await?;
-    let shipment: Option<ShipmentDoc> =
-        latest(&state, collection_name(SHIPMENTS, Shipments.version()), &id).await?;
+        latest(&state, state.versions.collection(&Payments, PAYMENTS), &id).await?;
+    let shipment: Option<ShipmentDoc> = latest(
+        &state,
+        state.versions.collection(&Shipments, SHIPMENTS),
+        &id,
+    )
+    .await?;
     Ok(Json(OrderView {
         order,
         payment: payment.map(|p| StateOf {
@@ -230,10 +238,14 @@ async fn get_order_shipment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ShipmentDoc>, ApiError> {
-    min.wait(&state, &keys()).await?;
+    min.wait(&state, &keys(&state)).await?;
     visible_order(&state, &caller, &id).await?;
-    latest(&state, collection_name(SHIPMENTS, Shipments.version()), &id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("this order has no shipment yet".into()))
+    latest(
+        &state,
+        state.versions.collection(&Shipments, SHIPMENTS),
+        &id,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::NotFound("this order has no shipment yet".into()))
 }

@@ -10,7 +10,6 @@ use axum::extract::State;
 use infra::http::{ApiError, ApiPath, Problem};
 use projections::models::payments::{PAYMENTS, PaymentDoc, Payments};
 use projections::models::shipments::{SHIPMENTS, ShipmentDoc, Shipments};
-use projections::runtime::{Projection, collection_name};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,8 +36,8 @@ async fn get_payment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PaymentDoc>, ApiError> {
-    min.wait(&state, &keys()).await?;
-    let payments = collection_name(PAYMENTS, Payments.version());
+    min.wait(&state, &keys(&state)).await?;
+    let payments = state.versions.collection(&Payments, PAYMENTS);
     let payment: PaymentDoc = doc(state.read.get(&payments, &id).await?, "payment")?;
     visible_order(&state, &caller, &payment.order_id).await?;
     Ok(Json(payment))
@@ -60,8 +59,8 @@ async fn get_shipment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ShipmentDoc>, ApiError> {
-    min.wait(&state, &keys()).await?;
-    let shipments = collection_name(SHIPMENTS, Shipments.version());
+    min.wait(&state, &keys(&state)).await?;
+    let shipments = state.versions.collection(&Shipments, SHIPMENTS);
     let shipment: ShipmentDoc = doc(state.read.get(&shipments, &id).await?, "shipment")?;
     visible_order(&state, &caller, &shipment.order_id).await?;
     Ok(Json(shipment))

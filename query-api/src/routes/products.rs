@@ -9,7 +9,6 @@ use infra::http::{ApiError, ApiPath, Problem};
 use infra::read_store::{Filter, Op, Query, Sort};
 use projections::models::catalog::{Catalog, PRODUCTS, ProductDoc, words};
 use projections::models::common::MoneyDoc;
-use projections::runtime::{Projection, collection_name, key};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,13 +21,13 @@ pub fn router() -> OpenApiRouter<QueryState> {
         .routes(routes!(get_product))
 }
 
-fn collection() -> String {
-    collection_name(PRODUCTS, Catalog.version())
+fn collection(state: &QueryState) -> String {
+    state.versions.collection(&Catalog, PRODUCTS)
 }
 
 /// The projections behind the catalog.
-pub fn keys() -> Vec<String> {
-    vec![key(&Catalog)]
+pub fn keys(state: &QueryState) -> Vec<String> {
+    vec![state.versions.key(&Catalog)]
 }
 
 /// A product as clients see it.
@@ -102,7 +101,7 @@ pub struct CatalogParams {
     pub min_position: Option<u64>,
 }
 
-fn catalog_query(p: &CatalogParams) -> Result<Query, ApiError> {
+fn catalog_query(state: &QueryState, p: &CatalogParams) -> Result<Query, ApiError> {
     let mut filters = Vec::new();
     if !p.include_discontinued.unwrap_or(false) {
         filters.push(Filter::new("status", Op::Eq, "active"));
@@ -142,7 +141,7 @@ fn catalog_query(p: &CatalogParams) -> Result<Query, ApiError> {
         }
     };
     Ok(Query {
-        collection: collection(),
+        collection: collection(state),
         filters,
         sort: vec![sort],
         limit: limit(p.limit)?,
@@ -162,8 +161,8 @@ async fn list_products(
     min: MinPosition,
     Params(params): Params<CatalogParams>,
 ) -> Result<Json<List<ProductView>>, ApiError> {
-    let query = catalog_query(&params)?;
-    min.wait(&state, &keys()).await?;
+    let query = catalog_query(&state, &params)?;
+    min.wait(&state, &keys(&state)).await?;
     let page: List<ProductDoc> = list(state.read.query(&query).await?)?;
     Ok(Json(List {
         items: page.items.into_iter().map(Into::into).collect(),
@@ -184,7 +183,7 @@ async fn get_product(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ProductView>, ApiError> {
-    min.wait(&state, &keys()).await?;
-    let product: ProductDoc = doc(state.read.get(&collection(), &id).await?, "product")?;
+    min.wait(&state, &keys(&state)).await?;
+    let product: ProductDoc = doc(state.read.get(&collection(&state), &id).await?, "product")?;
     Ok(Json(product.into()))
 }

@@ -16,7 +16,6 @@ use projections::models::inventory::{INVENTORY, Inventory, StockDoc};
 use projections::models::reporting::{
     PRODUCT_SALES, ProductSales, Reporting, SALES_DAILY, SalesDay,
 };
-use projections::runtime::{Projection, collection_name, key};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -75,14 +74,14 @@ async fn sales_daily(
             "from must be on or before to, at most 366 days apart".into(),
         ));
     }
-    min.wait(&state, &[key(&Reporting)]).await?;
+    min.wait(&state, &[state.versions.key(&Reporting)]).await?;
     let query = Query {
         filters: vec![
             Filter::new("date", Op::Gte, from.to_string()),
             Filter::new("date", Op::Lte, to.to_string()),
         ],
         sort: vec![Sort::asc("date")],
-        ..Query::all(&collection_name(SALES_DAILY, Reporting.version()), 1000)
+        ..Query::all(&state.versions.collection(&Reporting, SALES_DAILY), 1000)
     };
     Ok(Json(list(state.read.query(&query).await?)?))
 }
@@ -139,16 +138,20 @@ async fn top_products(
         }
     };
     let size = limit(p.limit)?;
-    min.wait(&state, &[key(&Reporting), key(&Catalog)]).await?;
+    min.wait(
+        &state,
+        &[state.versions.key(&Reporting), state.versions.key(&Catalog)],
+    )
+    .await?;
     let query = Query {
         sort: vec![sort],
-        ..Query::all(&collection_name(PRODUCT_SALES, Reporting.version()), size)
+        ..Query::all(&state.versions.collection(&Reporting, PRODUCT_SALES), size)
     };
     let sales: List<ProductSales> = list(state.read.query(&query).await?)?;
     let ids: Vec<String> = sales.items.iter().map(|s| s.id.clone()).collect();
     let products: HashMap<String, ProductDoc> = state
         .read
-        .get_many(&collection_name(PRODUCTS, Catalog.version()), &ids)
+        .get_many(&state.versions.collection(&Catalog, PRODUCTS), &ids)
         .await?
         .into_iter()
         .filter_map(|d| serde_json::from_value::<ProductDoc>(d.body).ok())
@@ -203,7 +206,7 @@ async fn low_stock(
 ) -> Result<Json<List<StockDoc>>, ApiError> {
     caller.require(Role::Admin)?;
     let query = Query {
-        collection: collection_name(INVENTORY, Inventory.version()),
+        collection: state.versions.collection(&Inventory, INVENTORY),
         filters: vec![
             Filter::new("available", Op::Lte, p.threshold.unwrap_or(5)),
             Filter::new("status", Op::Eq, "active"),
@@ -212,6 +215,6 @@ async fn low_stock(
         limit: limit(p.limit)?,
         after: cursor(p.cursor.as_deref()),
     };
-    min.wait(&state, &[key(&Inventory)]).await?;
+    min.wait(&state, &[state.versions.key(&Inventory)]).await?;
     Ok(Json(list(state.read.query(&query).await?)?))
 }

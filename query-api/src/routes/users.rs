@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use infra::http::{ApiError, Problem};
 use projections::models::users::{USERS, UserDoc, Users};
-use projections::runtime::{Projection, collection_name, key};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,8 +30,8 @@ async fn me(
     caller: Caller,
     min: MinPosition,
 ) -> Result<Json<UserDoc>, ApiError> {
-    min.wait(&state, &[key(&Users)]).await?;
-    let users = collection_name(USERS, Users.version());
+    min.wait(&state, &[state.versions.key(&Users)]).await?;
+    let users = state.versions.collection(&Users, USERS);
     Ok(Json(doc(
         state.read.get(&users, &caller.id).await?,
         "profile",
