@@ -63,6 +63,9 @@ impl ReadStore for Recorder {
     async fn release_lease(&self, p: &str, o: &str) -> Result<(), ReadStoreError> {
         self.inner.release_lease(p, o).await
     }
+    async fn lease_holder(&self, p: &str) -> Result<Option<String>, ReadStoreError> {
+        self.inner.lease_holder(p).await
+    }
     async fn ping(&self) -> Result<(), ReadStoreError> {
         self.inner.ping().await
     }

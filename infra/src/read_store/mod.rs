@@ -73,6 +73,9 @@ pub trait ReadStore: Send + Sync + 'static {
     /// Gives a lease up, if `owner` holds it.
     async fn release_lease(&self, projection: &str, owner: &str) -> Result<(), ReadStoreError>;
 
+    /// The owner of the projection's unexpired lease, if any (for status pages).
+    async fn lease_holder(&self, projection: &str) -> Result<Option<String>, ReadStoreError>;
+
     /// Answers when the store is reachable.
     async fn ping(&self) -> Result<(), ReadStoreError>;
 }

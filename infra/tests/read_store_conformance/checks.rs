@@ -369,11 +369,16 @@ pub async fn invalid_queries_are_refused(store: Store) {
 pub async fn one_owner_holds_a_lease_until_it_expires(store: Store) {
     let projection = format!("lease{}", uuid::Uuid::now_v7().simple());
     let long = Duration::from_secs(60);
+    assert_eq!(store.lease_holder(&projection).await.unwrap(), None);
     assert!(store.acquire_lease(&projection, "a", long).await.unwrap());
     assert!(!store.acquire_lease(&projection, "b", long).await.unwrap());
     assert!(
         store.acquire_lease(&projection, "a", long).await.unwrap(),
         "renewal"
+    );
+    assert_eq!(
+        store.lease_holder(&projection).await.unwrap().as_deref(),
+        Some("a")
     );
     store.release_lease(&projection, "b").await.unwrap();
     assert!(
@@ -389,6 +394,11 @@ pub async fn one_owner_holds_a_lease_until_it_expires(store: Store) {
     );
     assert!(!store.acquire_lease(&projection, "a", long).await.unwrap());
     tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        store.lease_holder(&projection).await.unwrap(),
+        None,
+        "expired"
+    );
     assert!(
         store.acquire_lease(&projection, "a", long).await.unwrap(),
         "after expiry"

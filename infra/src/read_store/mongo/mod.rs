@@ -274,6 +274,15 @@ impl ReadStore for MongoReadStore {
             .map_err(from_driver)
     }
 
+    async fn lease_holder(&self, projection: &str) -> Result<Option<String>, ReadStoreError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let found = (self.db.collection::<bson::Document>(LEASES))
+            .find_one(doc! { ID: projection, "expires_ms": { "$gte": now } })
+            .await
+            .map_err(from_driver)?;
+        Ok(found.and_then(|d| d.get_str("owner").ok().map(str::to_owned)))
+    }
+
     async fn ping(&self) -> Result<(), ReadStoreError> {
         self.db
             .run_command(doc! { "ping": 1 })

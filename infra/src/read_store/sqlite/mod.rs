@@ -303,6 +303,17 @@ impl ReadStore for SqliteReadStore {
         .await
     }
 
+    async fn lease_holder(&self, projection: &str) -> Result<Option<String>, ReadStoreError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        self.read_now(|conn| {
+            conn.prepare_cached(
+                "SELECT owner FROM _leases WHERE projection = ?1 AND expires_ms >= ?2",
+            )?
+            .query_row(params![projection, now], |r| r.get(0))
+            .optional()
+        })
+    }
+
     async fn ping(&self) -> Result<(), ReadStoreError> {
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
             .await
