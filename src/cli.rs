@@ -45,6 +45,9 @@ pub enum Command {
     /// Inspect the event log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Operate the projections: status, rebuilds, parked events.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
 }
 
 /// `ecommerce serve`.
@@ -115,5 +118,39 @@ pub enum LogCommand {
         /// Print at most this many events.
         #[arg(long)]
         limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Each projection's version, position, the head of the log, lag and state.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the next version of a projection beside the live one, then switch readers to
+    /// it and drop the old one. An interrupted rebuild resumes where it stopped.
+    Rebuild {
+        /// The projection, such as `catalog` (see `status`).
+        name: String,
+    },
+    /// Try a parked projection's event again (after a fix).
+    Retry {
+        /// The projection.
+        name: String,
+    },
+    /// Skip the event a projection is parked at; the skip is recorded in the log.
+    Skip {
+        /// The projection.
+        name: String,
+        /// The parked event's position (see `status`).
+        position: u64,
+        /// Why it is skipped (recorded with the skip).
+        #[arg(long)]
+        reason: String,
+        /// Who skips it [default: operator:$USER].
+        #[arg(long)]
+        by: Option<String>,
     },
 }

@@ -9,6 +9,8 @@ use infra::config::Settings;
 use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
 use projections::models;
+use projections::ops::state::OpsState;
+use projections::ops::{follow_versions, load_versions};
 use projections::runtime::{Options, Positions, Projector, Versions};
 use query_api::QueryState;
 use std::future::Future;
@@ -50,7 +52,19 @@ impl Embedded {
         // A fresh owner per process: a restarted process takes the leases over once the old
         // ones expire, or at once after a clean stop, which releases them.
         let owner = format!("serve-{}", uuid::Uuid::now_v7());
-        let mut projectors = Vec::new();
+        let ops = OpsState::open(read.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        load_versions(&ops, &versions)
+            .await
+            .map_err(|e| e.to_string())?;
+        // Readers and workers switch to a version another process's rebuild finished.
+        let mut projectors = vec![tokio::spawn(follow_versions(
+            ops.clone(),
+            versions.clone(),
+            Duration::from_secs(1),
+            stopped.clone(),
+        ))];
         for projection in models::all() {
             let projector = Projector::new(
                 projection,
@@ -59,8 +73,13 @@ impl Embedded {
                 positions.clone(),
                 owner.clone(),
                 Options::default(),
-            );
-            projector.prepare().await.map_err(|e| e.to_string())?;
+            )
+            .live(versions.clone(), ops.clone());
+            let active = versions.version(projector.projection().as_ref());
+            (projector.clone().at_version(active))
+                .prepare()
+                .await
+                .map_err(|e| e.to_string())?;
             projectors.push(tokio::spawn(projector.run(stopped.clone())));
         }
         let read_for_checkout = read.clone();
@@ -68,6 +87,7 @@ impl Embedded {
             read,
             versions: versions.clone(),
             events: events.clone(),
+            ops: ops.clone(),
             positions: positions.clone(),
             tokens: tokens(settings)?,
             max_wait: settings.min_position_wait,

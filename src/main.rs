@@ -3,10 +3,12 @@
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
 //! - `settings`: flags and environment over the optional file over the defaults;
 //! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
-//! - `log`: `ecommerce log stats|read`, inspecting the event store.
+//! - `log`: `ecommerce log stats|read`, inspecting the event store;
+//! - `projections`: `ecommerce projections status|rebuild|retry|skip`.
 
 mod cli;
 mod log;
+mod projections;
 mod serve;
 mod settings;
 mod users;
@@ -29,6 +31,10 @@ async fn main() -> ExitCode {
         },
         Command::Log(command) => match settings::load(&cli.global) {
             Ok(settings) => log::run(settings, command).await,
+            Err(e) => Err(e),
+        },
+        Command::Projections(command) => match settings::load(&cli.global) {
+            Ok(settings) => projections::run(settings, command).await,
             Err(e) => Err(e),
         },
     };

@@ -1,5 +1,6 @@
-//! Helpers for tests of read models: domain events as recorded events, and a projection run
-//! in memory the way the projector runs it on an empty store.
+//! Helpers for tests of read models: domain events as recorded events, a projection run in
+//! memory the way the projector runs it on an empty store, and every document of a stored
+//! projection version (to compare a live model with a rebuilt one).
 
 use crate::runtime::{ApplyError, Docs, Key, Projection};
 use chrono::{DateTime, Utc};
@@ -64,4 +65,34 @@ pub fn run(projection: &dyn Projection, events: &[RecordedEvent]) -> HashMap<Key
     docs.changes()
         .filter_map(|(k, body, _)| body.map(|b| (k.clone(), b.clone())))
         .collect()
+}
+
+/// Every document of every collection of `version` of a projection, by logical collection
+/// and id.
+pub async fn dump(
+    read: &dyn infra::read_store::ReadStore,
+    projection: &dyn Projection,
+    version: u32,
+) -> Result<std::collections::BTreeMap<(String, String), Value>, infra::read_store::ReadStoreError>
+{
+    let mut all = std::collections::BTreeMap::new();
+    for (collection, _) in projection.collections() {
+        let name = crate::runtime::collection_name(collection, version);
+        let mut query = infra::read_store::Query::all(&name, 500);
+        loop {
+            let page = read.query(&query).await?;
+            for item in page.items {
+                let id = item["id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| item.to_string());
+                all.insert((collection.to_owned(), id), item);
+            }
+            match page.next_cursor {
+                Some(c) => query.after = Some(c),
+                None => break,
+            }
+        }
+    }
+    Ok(all)
 }

@@ -14,7 +14,7 @@ use infra::read_store::sqlite::SqliteReadStore;
 use infra::read_store::*;
 use infra::{SqliteConfig, SqliteEventStore};
 use projections::models;
-use projections::runtime::{Options, Positions, Projection, Projector, collection_name, key};
+use projections::runtime::{Options, Positions, Projection, Projector, key};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,26 +71,9 @@ fn projector(
 
 /// Every document of every collection of a projection, by collection and id.
 async fn dump(read: &Arc<dyn ReadStore>, p: &dyn Projection) -> BTreeMap<(String, String), Value> {
-    let mut all = BTreeMap::new();
-    for (collection, _) in p.collections() {
-        let name = collection_name(collection, p.version());
-        let mut query = Query::all(&name, 500);
-        loop {
-            let page = read.query(&query).await.unwrap();
-            for item in page.items {
-                let id = item["id"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| item.to_string());
-                all.insert((name.clone(), id), item);
-            }
-            match page.next_cursor {
-                Some(c) => query.after = Some(c),
-                None => break,
-            }
-        }
-    }
-    all
+    projections::testkit::dump(read.as_ref(), p, p.version())
+        .await
+        .unwrap()
 }
 
 async fn wait_until(positions: &Positions, key: &str, position: Position) {

@@ -125,9 +125,12 @@ async fn main() {
     .await
     .unwrap();
     let state = QueryState {
-        read,
+        read: read.clone(),
         versions: Default::default(),
         events: events.clone(),
+        ops: projections::ops::state::OpsState::open(read.clone())
+            .await
+            .unwrap(),
         positions: Positions::default(),
         tokens: Tokens::new(&Secret::new("x".repeat(32)), Duration::from_secs(60)).unwrap(),
         max_wait: Duration::from_secs(1),

@@ -3,7 +3,7 @@
 //! read-your-writes through `X-Min-Position`.
 //!
 //! - [`routes`]: `products`, `carts`, `orders`, `payments` (and shipments), `users`,
-//!   `reports`, each with `router()`;
+//!   `reports`, each with `router()`, and `admin` (projection status and rebuilds);
 //! - [`consistency`]: the `X-Min-Position` wait; [`caller`]: who is asking;
 //! - [`params`]: query strings, pagination; [`state`]: shared state.
 
@@ -28,6 +28,7 @@ pub fn api() -> OpenApiRouter<QueryState> {
         .merge(routes::payments::router())
         .merge(routes::users::router())
         .merge(routes::reports::router())
+        .merge(routes::admin::router())
 }
 
 /// The query routes on `state`, and their OpenAPI document.

@@ -5,6 +5,7 @@
 use infra::auth::Tokens;
 use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
+use projections::ops::state::OpsState;
 use projections::runtime::{Positions, Versions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,8 @@ pub struct QueryState {
     pub versions: Versions,
     /// The event log, for the audit routes.
     pub events: Arc<dyn EventStore>,
+    /// The projections' operational state (versions, parked events), for the admin routes.
+    pub ops: OpsState,
     /// Positions published by the projectors of this process (empty when they run elsewhere:
     /// the read store's checkpoints then tell).
     pub positions: Positions,

@@ -43,13 +43,9 @@ async fn a_created_product_is_readable_at_the_position_its_command_answered() {
             json!({"delta": 7, "reason": "delivery"}),
         )
         .await;
-    let product = shop
-        .get_at(
-            &format!("/api/products/{id}?min_position={}", restocked.position()),
-            None,
-            0,
-        )
-        .await;
+    // The position as a query parameter this time (no X-Min-Position header).
+    let path = format!("/api/products/{id}?min_position={}", restocked.position());
+    let product = shop.send(Method::GET, &path, None, None, &[]).await;
     assert_eq!(product.body["available"], 12);
     let missing = shop
         .get(&format!("/api/products/{}", uuid::Uuid::now_v7()), None)

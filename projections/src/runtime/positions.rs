@@ -61,6 +61,13 @@ impl Positions {
         }
     }
 
+    /// Records that `key` moved past its parked event.
+    pub fn unpark(&self, key: &str) {
+        if let Ok(mut parked) = self.parked.lock() {
+            parked.remove(key);
+        }
+    }
+
     /// Where `key` is parked, if it is.
     pub fn parked(&self, key: &str) -> Option<Parked> {
         self.parked.lock().ok()?.get(key).cloned()

@@ -42,12 +42,15 @@ pub fn collection_name(collection: &str, version: u32) -> String {
 
 /// The physical collection specs of a projection.
 pub fn specs(projection: &dyn Projection) -> Vec<CollectionSpec> {
+    specs_at(projection, projection.version())
+}
+
+/// The physical collection specs of one version of a projection.
+pub fn specs_at(projection: &dyn Projection, version: u32) -> Vec<CollectionSpec> {
     projection
         .collections()
         .into_iter()
-        .map(|(name, indexed)| {
-            CollectionSpec::new(collection_name(name, projection.version()), &indexed)
-        })
+        .map(|(name, indexed)| CollectionSpec::new(collection_name(name, version), &indexed))
         .collect()
 }
 

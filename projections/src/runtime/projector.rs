@@ -1,16 +1,19 @@
-//! The projector: one worker per projection. It holds the projection's lease, reads the
-//! global log from the checkpoint in batches, applies each event to the documents, writes the
-//! changes and the checkpoint, and once caught up sleeps until the log moves.
+//! The projector: applies the global log to one version of one projection. It reads from the
+//! checkpoint in batches, applies each event to the documents, and writes the changes with the
+//! new checkpoint. An event the projection cannot apply stops it (poison), unless an operator
+//! skipped that event (see [`crate::ops::skip`]). The long-running loop around it (lease,
+//! wake-ups, parking, version switches) is in [`super::worker`].
 
 use super::docs::{ApplyError, Docs, Key};
 use super::positions::Positions;
-use super::projection::{Projection, collection_name, key, specs};
+use super::projection::{Projection, collection_name, specs_at};
+use super::versions::Versions;
+use crate::ops::state::OpsState;
 use infra::event_store::{EventStore, Position, RecordedEvent, StoreError, Subscription};
 use infra::read_store::{Batch, ReadStore, ReadStoreError, Write};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Why a projector stopped or paused.
 #[derive(Debug, thiserror::Error)]
@@ -57,12 +60,16 @@ impl Default for Options {
 /// One projection's worker.
 #[derive(Clone)]
 pub struct Projector {
-    projection: Arc<dyn Projection>,
-    events: Arc<dyn EventStore>,
-    read: Arc<dyn ReadStore>,
-    positions: Positions,
-    owner: String,
-    options: Options,
+    pub(super) projection: Arc<dyn Projection>,
+    pub(super) events: Arc<dyn EventStore>,
+    pub(super) read: Arc<dyn ReadStore>,
+    pub(super) positions: Positions,
+    pub(super) owner: String,
+    pub(super) options: Options,
+    /// The version this projector writes.
+    pub(super) version: u32,
+    /// When set, [`Projector::run`] follows the active version and parks durably.
+    pub(super) live: Option<(Versions, OpsState)>,
 }
 
 impl Projector {
@@ -75,6 +82,7 @@ impl Projector {
         owner: impl Into<String>,
         options: Options,
     ) -> Self {
+        let version = projection.version();
         Self {
             projection,
             events,
@@ -82,17 +90,42 @@ impl Projector {
             positions,
             owner: owner.into(),
             options,
+            version,
+            live: None,
         }
     }
 
-    /// The checkpoint and lease key.
+    /// This projector writing `version` (a rebuild's new version) instead of the code's.
+    pub fn at_version(mut self, version: u32) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// This projector, when run, following the version readers use (switched by rebuilds)
+    /// and recording a parked event in the read store for operators.
+    pub fn live(mut self, versions: Versions, ops: OpsState) -> Self {
+        self.live = Some((versions, ops));
+        self
+    }
+
+    /// The projection.
+    pub fn projection(&self) -> &Arc<dyn Projection> {
+        &self.projection
+    }
+
+    /// The version it writes.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The checkpoint and lease key, such as `catalog_v1`.
     pub fn key(&self) -> String {
-        key(self.projection.as_ref())
+        format!("{}_v{}", self.projection.name(), self.version)
     }
 
     /// Creates the collections and indexes.
     pub async fn prepare(&self) -> Result<(), ProjectorError> {
-        for spec in specs(self.projection.as_ref()) {
+        for spec in specs_at(self.projection.as_ref(), self.version) {
             self.read.ensure(&spec).await?;
         }
         Ok(())
@@ -109,7 +142,7 @@ impl Projector {
     }
 
     /// The log from `after`, only the event types of the projection.
-    fn subscription(&self, after: Position) -> Subscription {
+    pub fn subscription(&self, after: Position) -> Subscription {
         Subscription::new(self.events.clone(), after)
             .batch_size(self.options.batch_size)
             .poll_interval(self.options.poll)
@@ -136,7 +169,7 @@ impl Projector {
             // Each retry loads at least one more document, so this ends.
             loop {
                 docs.begin(event.position);
-                match projection.apply(event, &mut docs) {
+                let failure = match projection.apply(event, &mut docs) {
                     Ok(()) => {
                         docs.commit();
                         break;
@@ -144,15 +177,36 @@ impl Projector {
                     Err(ApplyError::Missing(keys)) => {
                         docs.rollback();
                         if docs.unknown(keys.clone()).is_empty() {
-                            return Err(poison(event, "asked again for loaded documents"));
+                            "asked again for loaded documents".to_owned()
+                        } else {
+                            self.load(&mut docs, keys).await?;
+                            continue;
                         }
-                        self.load(&mut docs, keys).await?;
                     }
-                    Err(ApplyError::Broken(message)) => return Err(poison(event, &message)),
+                    Err(ApplyError::Broken(message)) => {
+                        docs.rollback();
+                        message
+                    }
+                };
+                // Rare: only a failing event pays for reading the skips.
+                let skips = crate::ops::skip::skipped(self.events.as_ref(), projection.name());
+                if skips.await?.contains(&event.position) {
+                    tracing::warn!(projection = %self.key(), position = event.position,
+                        error = %failure, "skipping an event an operator skipped");
+                    break;
                 }
+                // Keep what came before it, so the model is as current as it can be and
+                // the checkpoint stops right before the poison event.
+                self.write(&docs, event.position - 1).await?;
+                return Err(poison(event, &failure));
             }
         }
-        let version = projection.version();
+        self.write(&docs, last).await
+    }
+
+    /// Writes the changed documents with the checkpoint `last`.
+    async fn write(&self, docs: &Docs, last: Position) -> Result<(), ProjectorError> {
+        let version = self.version;
         let writes = docs
             .changes()
             .map(|((collection, id), body, position)| Write {
@@ -178,7 +232,7 @@ impl Projector {
         for (collection, id) in docs.unknown(keys) {
             by_collection.entry(collection).or_default().insert(id);
         }
-        let version = self.projection.version();
+        let version = self.version;
         for (collection, ids) in by_collection {
             let ids: Vec<String> = ids.into_iter().collect();
             let found = self
@@ -194,79 +248,6 @@ impl Projector {
         }
         Ok(())
     }
-
-    /// Runs until `stop` turns true: waits for the lease, then follows the log. Another
-    /// worker holding the lease keeps this one on standby.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let key = self.key();
-        let renew_every = self.options.lease_ttl / 3;
-        loop {
-            let done = *stop.borrow();
-            if done {
-                break;
-            }
-            match self
-                .read
-                .acquire_lease(&key, &self.owner, self.options.lease_ttl)
-                .await
-            {
-                Ok(true) => match self.follow(&mut stop, renew_every).await {
-                    Ok(()) => {}
-                    Err(ProjectorError::Poison {
-                        position,
-                        event_type,
-                        message,
-                    }) => {
-                        tracing::error!(projection = %key, position, %event_type, %message, "parked");
-                        self.positions.park(&key, position, message);
-                        stopped(&mut stop).await;
-                    }
-                    Err(e) => {
-                        tracing::warn!(projection = %key, error = %e, "projector failed; retrying")
-                    }
-                },
-                Ok(false) => {}
-                Err(e) => tracing::warn!(projection = %key, error = %e, "cannot take the lease"),
-            }
-            let _ = tokio::time::timeout(renew_every, stopped(&mut stop)).await;
-        }
-        let _ = self.read.release_lease(&key, &self.owner).await;
-    }
-
-    /// Follows the log while the lease holds; `Ok` when stopped or when the lease is lost.
-    async fn follow(
-        &self,
-        stop: &mut watch::Receiver<bool>,
-        renew_every: Duration,
-    ) -> Result<(), ProjectorError> {
-        self.prepare().await?;
-        let key = self.key();
-        let checkpoint = self.read.checkpoint(&key).await?;
-        self.positions.publish(&key, checkpoint);
-        let mut log = self.subscription(checkpoint);
-        let mut renew = tokio::time::interval(renew_every);
-        renew.tick().await;
-        loop {
-            tokio::select! {
-                window = log.next_window() => {
-                    let window = window?;
-                    self.process(&window.events, window.up_to).await?;
-                }
-                _ = renew.tick() => {
-                    if !self.read.acquire_lease(&key, &self.owner, self.options.lease_ttl).await? {
-                        tracing::warn!(projection = %key, "lost the lease");
-                        return Ok(());
-                    }
-                }
-                () = stopped(stop) => return Ok(()),
-            }
-        }
-    }
-}
-
-/// Completes once `stop` turns true (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 fn poison(event: &RecordedEvent, message: &str) -> ProjectorError {

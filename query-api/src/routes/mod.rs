@@ -1,5 +1,7 @@
-//! One router per read model, each exposing `router()`.
+//! One router per read model, each exposing `router()`, and `admin` for projection
+//! operations.
 
+pub mod admin;
 pub mod carts;
 pub mod orders;
 pub mod payments;
