@@ -9,5 +9,6 @@ mod catalog;
 mod checkout;
 mod checkout_cancel;
 mod helpers;
+mod operations;
 mod orders;
 mod reads;
