@@ -205,6 +205,10 @@ impl Rebuild {
         };
         self.ops.set_versions(name, active).await?;
         self.positions.publish(&self.key(plan.to), position);
+        // The live worker takes the new version over from here: free its lease first, so
+        // a worker switching at once finds it free.
+        let read = self.ops.read();
+        read.release_lease(&self.key(plan.to), &self.owner).await?;
         if let Some(versions) = &self.versions {
             versions.set(name, plan.to);
         }
@@ -215,9 +219,6 @@ impl Rebuild {
             position,
             "switched"
         );
-        // The live worker takes the new version over from here.
-        let read = self.ops.read();
-        read.release_lease(&self.key(plan.to), &self.owner).await?;
         tokio::time::sleep(self.grace).await;
         for spec in specs_at(self.projection.as_ref(), plan.from) {
             read.drop_collection(&spec.name).await?;
