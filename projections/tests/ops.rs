@@ -9,6 +9,7 @@ mod scenario;
 
 use domain::schema::Upcasters;
 use infra::event_store::{EventStore, Position, RecordedEvent};
+use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::read_store::{Query, ReadStore};
 use infra::{SqliteConfig, SqliteEventStore};
@@ -34,13 +35,18 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
+    let read: Arc<dyn ReadStore> =
+        Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
+    world_on(dir, read).await
+}
+
+/// The log in a SQLite file in `dir`, the read models in `read`.
+async fn world_on(dir: tempfile::TempDir, read: Arc<dyn ReadStore>) -> World {
     let events = SqliteEventStore::open(
         SqliteConfig::new(dir.path().join("events.db")),
         Upcasters::domain(),
     )
     .unwrap();
-    let read: Arc<dyn ReadStore> =
-        Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
     let ops = OpsState::open(read.clone()).await.unwrap();
     World {
         _dir: dir,
@@ -102,7 +108,58 @@ async fn catalog_status(w: &World, p: &Arc<dyn Projection>) -> ProjectionStatus 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rebuild_under_load_switches_readers_to_a_complete_version() {
-    let w = world().await;
+    rebuild_under_load(world().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_rebuild_resumes_and_ends_like_a_fresh_one() {
+    interrupted_rebuild(world().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilds_under_load_and_resumed_on_mongodb() {
+    let Some(uri) = std::env::var("ECOMMERCE_TEST_MONGODB_URI")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipping: ECOMMERCE_TEST_MONGODB_URI is not set");
+        return;
+    };
+    let field_indexes = match std::env::var("ECOMMERCE_TEST_MONGODB_FIELD_ONLY_INDEXES").as_deref()
+    {
+        Ok("1") => FieldIndexes::FieldOnly,
+        _ => FieldIndexes::WithId,
+    };
+    let mut databases = Vec::new();
+    for scenario in 0..2 {
+        let database = format!("projection_ops_{}", uuid::Uuid::now_v7().simple());
+        let settings = MongoSettings {
+            database: Some(database.clone()),
+            field_indexes,
+        };
+        let read = Arc::new(MongoReadStore::connect_with(&uri, settings).await.unwrap());
+        let w = world_on(tempfile::tempdir().unwrap(), read).await;
+        if scenario == 0 {
+            rebuild_under_load(w).await;
+        } else {
+            interrupted_rebuild(w).await;
+        }
+        databases.push(database);
+    }
+    let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
+    for name in databases {
+        client.database(&name).drop().await.unwrap();
+    }
+    if let Some(dir) = std::env::var_os("ECOMMERCE_TEST_MARKERS") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("projections-mongo-ops"),
+            "ran",
+        )
+        .unwrap();
+    }
+}
+
+async fn rebuild_under_load(w: World) {
     scenario::shop(w.events.as_ref(), 40, 150, 7).await;
     let (positions, versions) = (Positions::default(), Versions::default());
     let catalog: Arc<dyn Projection> = Arc::new(Catalog);
@@ -182,9 +239,7 @@ async fn a_rebuild_under_load_switches_readers_to_a_complete_version() {
     assert_eq!((status.version, status.position), (2, head));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_rebuild_resumes_and_ends_like_a_fresh_one() {
-    let w = world().await;
+async fn interrupted_rebuild(w: World) {
     scenario::shop(w.events.as_ref(), 20, 80, 3).await;
     let catalog: Arc<dyn Projection> = Arc::new(Catalog);
     let job = |owner: &str| {
