@@ -5,7 +5,7 @@
 //! replay after a crash appends nothing twice, and every provider call carries an idempotency
 //! key, so nothing is charged twice.
 //!
-//! - [`flow`]: the forward path, one handler per event;
+//! - [`flow`]: the forward path, one handler per event; [`payment`]: its payment step;
 //! - [`compensate`]: what a cancellation undoes;
 //! - [`expiry`]: cancelling orders that wait for payment too long;
 //! - [`provider`]: the payment provider trait and the built-in test provider;
@@ -15,6 +15,7 @@ pub mod clock;
 pub mod compensate;
 pub mod expiry;
 pub mod flow;
+pub mod payment;
 pub mod provider;
 pub mod steps;
 
