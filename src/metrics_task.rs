@@ -76,7 +76,7 @@ pub async fn sample(sources: &Sources) {
             0 => 0.0,
             _ => oldest_unapplied_age(sources.events.as_ref(), position).await,
         };
-        let parked = sources.positions.parked(&key).is_some();
+        let parked = u64::from(sources.positions.parked(&key).is_some());
         metrics
             .projection(projection.name())
             .set(position, lag_events, lag_seconds, parked);

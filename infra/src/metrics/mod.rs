@@ -19,7 +19,7 @@
 //! | `projection_position` | gauge | `projection` | position applied |
 //! | `projection_lag_events` | gauge | `projection` | head − position |
 //! | `projection_lag_seconds` | gauge | `projection` | age of the oldest unapplied event |
-//! | `projection_parked` | gauge | `projection` | 1 when stopped at an event it cannot apply |
+//! | `projection_parked` | gauge | `projection` | events parked (it cannot apply them) |
 //!
 //! Every label value comes from a closed set (route templates, status codes, command names,
 //! outcome words, projection names), never from ids, paths or tokens, so the number of series
@@ -236,7 +236,7 @@ impl Metrics {
         let projection_parked = Family::default();
         registry.register(
             "projection_parked",
-            "1 when a projection is stopped at an event it cannot apply, else 0",
+            "Events a projection has parked because it cannot apply them (0 when healthy)",
             projection_parked.clone(),
         );
         Self {
@@ -303,7 +303,7 @@ impl Metrics {
     /// ```
     /// infra::metrics::global()
     ///     .projection("catalog")
-    ///     .set(120, 3, 0.25, false);
+    ///     .set(120, 3, 0.25, 0);
     /// ```
     pub fn projection(&self, name: &str) -> ProjectionGauges<'_> {
         ProjectionGauges {
@@ -335,9 +335,10 @@ pub struct ProjectionGauges<'a> {
 impl ProjectionGauges<'_> {
     /// Sets where the projection stands: the `position` it has applied, how many events of
     /// the log it has not (`lag_events`, head − position), the age in seconds of the oldest
-    /// of those (`lag_seconds`, 0 when caught up), and whether it is `parked` at an event it
-    /// cannot apply.
-    pub fn set(&self, position: u64, lag_events: u64, lag_seconds: f64, parked: bool) {
+    /// of those (`lag_seconds`, 0 when caught up), and how many events it has `parked`
+    /// because it cannot apply them (0 when healthy; a projector that stops at the first
+    /// such event reports 0 or 1).
+    pub fn set(&self, position: u64, lag_events: u64, lag_seconds: f64, parked: u64) {
         let m = self.metrics;
         m.projection_position
             .get_or_create(&self.labels)
@@ -350,7 +351,7 @@ impl ProjectionGauges<'_> {
             .set(lag_seconds.max(0.0));
         m.projection_parked
             .get_or_create(&self.labels)
-            .set(i64::from(parked));
+            .set(saturate(parked));
     }
 }
 
@@ -435,7 +436,7 @@ mod tests {
     #[test]
     fn projection_gauges_are_encoded_with_their_name() {
         let metrics = Metrics::new();
-        metrics.projection("catalog").set(120, 3, 0.25, true);
+        metrics.projection("catalog").set(120, 3, 0.25, 1);
         let text = metrics.encode(Format::Prometheus).unwrap_or_default();
         for line in [
             "ecommerce_projection_position{projection=\"catalog\"} 120",
