@@ -1,6 +1,10 @@
 //! Everything in one process: the command API, the checkout process, the projectors, and the
-//! query API on the same port, over one event store and one read store.
+//! query API on the same port, over one event store and one read store, with the projection
+//! gauges of `/metrics` refreshed by [`crate::metrics_task`]. The command side measures the
+//! event store's appends (`App::build_with` wraps it in `MeteredEventStore`): every append
+//! goes through it, so the store is not wrapped again here.
 
+use crate::metrics_task;
 use command_services::App;
 use command_services::checkout::provider::{PaymentProvider, TestProvider};
 use command_services::checkout::{Checkout, Options as CheckoutOptions};
@@ -82,6 +86,14 @@ impl Embedded {
                 .map_err(|e| e.to_string())?;
             projectors.push(tokio::spawn(projector.run(stopped.clone())));
         }
+        projectors.push(metrics_task::spawn(
+            metrics_task::Sources {
+                events: events.clone(),
+                ops: ops.clone(),
+                projections: models::all(),
+            },
+            stopped.clone(),
+        ));
         let read_for_checkout = read.clone();
         let queries = QueryState {
             read,

@@ -1,6 +1,8 @@
 //! The library half of the `ecommerce` command line: how the services compose into one
-//! process ([`embedded`]) and how the configured stores open ([`stores`]). The binary
-//! (`src/main.rs`) parses the command line and calls into it; the end-to-end tests use it too.
+//! process ([`embedded`], with the projection gauges of [`metrics_task`]) and how the
+//! configured stores open ([`stores`]). The binary (`src/main.rs`) parses the command line
+//! and calls into it; the end-to-end tests use it too.
 
 pub mod embedded;
+pub mod metrics_task;
 pub mod stores;

@@ -5,6 +5,9 @@
 //! The cache is only a shortcut: every append carries the version the decision was made on,
 //! so a stale cached state ends in a version conflict, and the command is decided again on
 //! fresh state. A client that sent `If-Match` gets that conflict as a 409 instead.
+//!
+//! Every run is counted in `ecommerce_commands_total` by aggregate, command and outcome
+//! (see [`outcome`]).
 
 use crate::error::ApiError;
 use cqrs_es::event_sink::EventSink;
@@ -17,6 +20,7 @@ use infra::event_store::{
     NewEvent, Position, StoreError, Version,
 };
 use lru::LruCache;
+use std::fmt::Debug;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -61,10 +65,46 @@ pub struct Executor<A: Aggregate> {
     cache: Mutex<LruCache<String, Loaded<A>>>,
 }
 
+/// How a command run ended, beyond its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// Events were appended.
+    Appended,
+    /// The command was already satisfied: nothing to append.
+    Unchanged,
+    /// A retried `Idempotency-Key`: the first answer again.
+    Replayed,
+}
+
+/// The outcome word of a command run, the `outcome` label of `ecommerce_commands_total`:
+/// `ok` (events appended), `unchanged` (already satisfied), `replayed` (a retried
+/// `Idempotency-Key`), `refused` (a business rule), `conflict` (a concurrent change won, or
+/// `If-Match` did not match), `key_reused`, `unavailable` (a store), `invalid`, `forbidden`
+/// or `error`.
+fn outcome(result: &Result<(Outcome, Done), ApiError>) -> &'static str {
+    match result {
+        Ok((_, Done::Appended)) => "ok",
+        Ok((_, Done::Unchanged)) => "unchanged",
+        Ok((_, Done::Replayed)) => "replayed",
+        Err(error) => match error {
+            ApiError::Refused { .. } | ApiError::NotFound(_) => "refused",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::KeyReused => "key_reused",
+            ApiError::Unavailable(_) | ApiError::NotYet(_) => "unavailable",
+            ApiError::Malformed(_)
+            | ApiError::Invalid(_)
+            | ApiError::TooLarge
+            | ApiError::UnsupportedMediaType => "invalid",
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => "forbidden",
+            ApiError::MethodNotAllowed | ApiError::Internal(_) => "error",
+        },
+    }
+}
+
 impl<A> Executor<A>
 where
     A: Aggregate<Services = ()> + Clone,
-    A::Command: Clone,
+    A::Command: Clone + Debug,
     A::Error: Refusal,
 {
     /// A runner on `store`.
@@ -120,19 +160,31 @@ where
         }
     }
 
-    /// Runs `command` on aggregate `id`.
+    /// Runs `command` on aggregate `id`, and counts the run.
     pub async fn execute(
         &self,
         meta: &CommandMeta,
         id: &str,
         command: A::Command,
     ) -> Result<Outcome, ApiError> {
+        let name = infra::metrics::command_name(&command);
+        let result = self.run(meta, id, command).await;
+        infra::metrics::global().command(A::TYPE, &name, outcome(&result));
+        result.map(|(reached, _)| reached)
+    }
+
+    async fn run(
+        &self,
+        meta: &CommandMeta,
+        id: &str,
+        command: A::Command,
+    ) -> Result<(Outcome, Done), ApiError> {
         let stream = stream_name::<A>(id);
         if meta.keyed
             && let Some(command_id) = meta.metadata.command_id
             && let Some(first) = self.store.command_outcome(command_id).await?
         {
-            return self.replay(meta, &stream, first).await;
+            return Ok((self.replay(meta, &stream, first).await?, Done::Replayed));
         }
         let mut fresh = false;
         for _ in 0..ATTEMPTS {
@@ -154,10 +206,11 @@ where
             }
             let events = sink.collect().await;
             if events.is_empty() {
-                return Ok(Outcome {
+                let reached = Outcome {
                     version: loaded.version,
                     position: loaded.position,
-                });
+                };
+                return Ok((reached, Done::Unchanged));
             }
             let request = AppendRequest {
                 stream: stream.clone(),
@@ -171,7 +224,7 @@ where
             match self.store.append(request).await {
                 Ok(outcome) if outcome.deduplicated => {
                     self.forget(id);
-                    return self.replay(meta, &stream, outcome).await;
+                    return Ok((self.replay(meta, &stream, outcome).await?, Done::Replayed));
                 }
                 Ok(outcome) => {
                     let reached = Outcome {
@@ -186,7 +239,7 @@ where
                             position: reached.position,
                         },
                     );
-                    return Ok(reached);
+                    return Ok((reached, Done::Appended));
                 }
                 Err(StoreError::Conflict { current, .. }) => {
                     self.forget(id);

@@ -11,6 +11,7 @@ use infra::auth::{Tokens, jwt_secret};
 use infra::config::Settings;
 use infra::event_store::EventStore;
 use infra::http::{Limits, finish};
+use infra::metrics::MeteredEventStore;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,6 +52,8 @@ impl App {
     }
 
     /// Like [`App::build`], with a payment provider, serving `extras` on the same port.
+    /// The store is wrapped in a [`MeteredEventStore`], so every append of the commands and
+    /// of the checkout process shows in `/metrics`; pass it unwrapped.
     pub async fn build_with(
         settings: &Settings,
         store: Arc<dyn EventStore>,
@@ -58,6 +61,7 @@ impl App {
         extras: Vec<Extra>,
     ) -> Result<App, String> {
         let tokens = tokens(settings)?;
+        let store = MeteredEventStore::wrap(store);
         let state = AppState::with_provider(store, tokens, provider);
         if let Some((email, password)) = &settings.bootstrap_admin {
             match ensure_admin(&state, email, password.expose()).await {

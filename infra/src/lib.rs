@@ -10,13 +10,15 @@
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`http`]: what the HTTP services share (problem details, tracing, bearer tokens,
 //!   OpenAPI and Swagger UI);
-//! - [`config`]: layered settings; [`telemetry`]: logging.
+//! - [`config`]: layered settings; [`telemetry`]: logging; [`metrics`]: Prometheus metrics
+//!   (the families, the process-wide registry, the metered event store).
 
 pub mod auth;
 pub mod config;
 pub mod event_store;
 pub mod http;
 pub mod kurrentdb;
+pub mod metrics;
 pub mod postgres;
 pub mod read_store;
 pub mod sqlite;

@@ -67,7 +67,7 @@ pub async fn send<A>(
 ) -> Result<Option<String>, FlowError>
 where
     A: Aggregate<Services = ()> + Clone,
-    A::Command: Clone,
+    A::Command: Clone + std::fmt::Debug,
     A::Error: Refusal,
 {
     match executor.execute(meta, id, command).await {
@@ -81,7 +81,7 @@ where
 pub async fn load<A>(executor: &Executor<A>, id: &str) -> Result<A, FlowError>
 where
     A: Aggregate<Services = ()> + Clone,
-    A::Command: Clone,
+    A::Command: Clone + std::fmt::Debug,
     A::Error: Refusal,
 {
     executor

@@ -1,13 +1,16 @@
 //! The finishing layers every HTTP service shares: the OpenAPI base (title, bearer auth),
 //! Swagger UI at `/api-docs` with the document at `/api-docs/openapi.json` (assets served
-//! from the binary), problem details for unknown routes and methods, a body limit, a request
-//! timeout, panics as problems, and request ids with tracing.
+//! from the binary), `GET /metrics`, problem details for unknown routes and methods, a body
+//! limit, a request timeout, panics as problems, request metrics, and request ids with
+//! tracing.
 
+use super::metrics::{MetricsDoc, record_request, scrape};
 use super::{ApiError, Problem, trace_request};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::openapi::OpenApi;
@@ -62,15 +65,18 @@ pub struct Limits {
     pub timeout: Duration,
 }
 
-/// Adds the documents, fallbacks and layers to a service's routes.
-pub fn finish(router: Router, openapi: OpenApi, limits: Limits) -> Router {
+/// Adds the documents, `/metrics`, fallbacks and layers to a service's routes.
+pub fn finish(router: Router, mut openapi: OpenApi, limits: Limits) -> Router {
+    openapi.merge(MetricsDoc::openapi());
     router
+        .route("/metrics", get(scrape))
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", openapi))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limits.body))
         .layer(middleware::from_fn_with_state(limits.timeout, timeout))
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn(record_request))
         .layer(middleware::from_fn(trace_request))
 }
 
