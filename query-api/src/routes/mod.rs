@@ -1,5 +1,6 @@
-//! One router per read model, each exposing `router()`.
+//! One router per read model, each exposing `router()`, and the audit routes over the log.
 
+pub mod audit;
 pub mod carts;
 pub mod orders;
 pub mod payments;
