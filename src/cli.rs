@@ -45,6 +45,9 @@ pub enum Command {
     /// Inspect the event log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Audit from the event log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `ecommerce serve`.
@@ -115,5 +118,25 @@ pub enum LogCommand {
         /// Print at most this many events.
         #[arg(long)]
         limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// An order's events (with its payment's, its shipment's and its stock reservations'), in
+    /// log order, then its state replayed from the log.
+    Order {
+        /// The order id.
+        id: String,
+        /// The state as of this time (RFC 3339, such as 2026-11-29T10:00:00Z), after the events
+        /// recorded until then.
+        #[arg(long, conflicts_with = "version")]
+        at: Option<String>,
+        /// The state right after this version of the order stream, after the events until then.
+        #[arg(long)]
+        version: Option<u64>,
+        /// Print one JSON object (`events`, `state`) instead of tables.
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -3,8 +3,10 @@
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
 //! - `settings`: flags and environment over the optional file over the defaults;
 //! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
-//! - `log`: `ecommerce log stats|read`, inspecting the event store.
+//! - `log`: `ecommerce log stats|read`, inspecting the event store;
+//! - `audit`: `ecommerce audit order`, an order's history and state from the event store.
 
+mod audit;
 mod cli;
 mod log;
 mod serve;
@@ -29,6 +31,10 @@ async fn main() -> ExitCode {
         },
         Command::Log(command) => match settings::load(&cli.global) {
             Ok(settings) => log::run(settings, command).await,
+            Err(e) => Err(e),
+        },
+        Command::Audit(command) => match settings::load(&cli.global) {
+            Ok(settings) => audit::run(settings, command).await,
             Err(e) => Err(e),
         },
     };
