@@ -48,6 +48,9 @@ pub enum Command {
     /// Operate the projections: status, rebuilds, parked events.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// Audit from the event log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `ecommerce serve`.
@@ -152,5 +155,25 @@ pub enum ProjectionsCommand {
         /// Who skips it [default: operator:$USER].
         #[arg(long)]
         by: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// An order's events (with its payment's, its shipment's and its stock reservations'), in
+    /// log order, then its state replayed from the log.
+    Order {
+        /// The order id.
+        id: String,
+        /// The state as of this time (RFC 3339, such as 2026-11-29T10:00:00Z), after the events
+        /// recorded until then.
+        #[arg(long, conflicts_with = "version")]
+        at: Option<String>,
+        /// The state right after this version of the order stream, after the events until then.
+        #[arg(long)]
+        version: Option<u64>,
+        /// Print one JSON object (`events`, `state`) instead of tables.
+        #[arg(long)]
+        json: bool,
     },
 }

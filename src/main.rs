@@ -4,8 +4,10 @@
 //! - `settings`: flags and environment over the optional file over the defaults;
 //! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
 //! - `log`: `ecommerce log stats|read`, inspecting the event store;
-//! - `projections`: `ecommerce projections status|rebuild|retry|skip`.
+//! - `projections`: `ecommerce projections status|rebuild|retry|skip`;
+//! - `audit`: `ecommerce audit order`, an order's history and state from the event store.
 
+mod audit;
 mod cli;
 mod log;
 mod projections;
@@ -35,6 +37,10 @@ async fn main() -> ExitCode {
         },
         Command::Projections(command) => match settings::load(&cli.global) {
             Ok(settings) => projections::run(settings, command).await,
+            Err(e) => Err(e),
+        },
+        Command::Audit(command) => match settings::load(&cli.global) {
+            Ok(settings) => audit::run(settings, command).await,
             Err(e) => Err(e),
         },
     };

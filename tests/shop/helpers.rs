@@ -20,7 +20,7 @@ pub struct Shop {
     pub client: reqwest::Client,
     pub events: Arc<dyn EventStore>,
     pub admin: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 pub struct Answer {
@@ -76,13 +76,18 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
         client: reqwest::Client::new(),
         events,
         admin: String::new(),
-        _dir: dir,
+        dir,
     };
     test.admin = test.login("admin@example.com", "admin password 1").await;
     test
 }
 
 impl Shop {
+    /// The shop's data folder (`events.db`, `read.db`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub async fn send(
         &self,
         method: Method,

@@ -6,12 +6,12 @@ use crate::error::ApiError;
 use crate::executor::{CommandMeta, Executor};
 use cqrs_es::Aggregate;
 use domain::Refusal;
-use domain::values::{OrderId, PaymentId, ShipmentId};
+use domain::order::CHECKOUT_NAMESPACE;
 use infra::event_store::{EventMetadata, RecordedEvent};
 use uuid::Uuid;
 
-/// Namespace of the checkout process's derived ids.
-const NAMESPACE: Uuid = Uuid::from_u128(0x2d6e_8f1a_c0b4_4e57_9b13_7a2f_5c8d_1e64);
+// The payment and shipment ids live in the domain, where audits find them too.
+pub use domain::order::{payment_of, shipment_of};
 
 /// Who the checkout process's events name as their user.
 pub const ACTOR: &str = "system:checkout";
@@ -39,22 +39,12 @@ pub fn derived(correlation_id: Uuid, causation_id: Option<Uuid>, name: &str) -> 
     metadata.correlation_id = correlation_id;
     metadata.causation_id = causation_id;
     metadata.user_id = Some(ACTOR.to_owned());
-    metadata.command_id = Some(Uuid::new_v5(&NAMESPACE, name.as_bytes()));
+    metadata.command_id = Some(Uuid::new_v5(&CHECKOUT_NAMESPACE, name.as_bytes()));
     CommandMeta {
         metadata,
         expected: None,
         keyed: true,
     }
-}
-
-/// The payment of an order.
-pub fn payment_of(order: OrderId) -> PaymentId {
-    Uuid::new_v5(&NAMESPACE, format!("payment:{order}").as_bytes()).into()
-}
-
-/// The shipment of an order.
-pub fn shipment_of(order: OrderId) -> ShipmentId {
-    Uuid::new_v5(&NAMESPACE, format!("shipment:{order}").as_bytes()).into()
 }
 
 /// Runs a command: `Ok(None)` when applied (or already applied), `Ok(Some(why))` when a

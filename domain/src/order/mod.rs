@@ -2,13 +2,16 @@
 //! shipping until delivered, or closed early by a rejection or a cancellation.
 //!
 //! Every transition is idempotent: asking for the status the order is already in records
-//! nothing, so a retried saga step is harmless.
+//! nothing, so a retried saga step is harmless. [`payment_of`] and [`shipment_of`] name the
+//! payment and shipment an order gets.
 
 mod aggregate;
+mod related;
 #[cfg(test)]
 mod tests;
 
 pub use aggregate::{Order, OrderState};
+pub use related::{CHECKOUT_NAMESPACE, payment_of, shipment_of};
 
 use crate::values::{
     Address, CartId, Money, MoneyError, OrderId, OrderLine, PaymentId, PaymentMethod, Reason,

@@ -1,7 +1,8 @@
-//! One router per read model, each exposing `router()`, and `admin` for projection
-//! operations.
+//! One router per read model, each exposing `router()`, `admin` for projection operations,
+//! and the audit routes over the log.
 
 pub mod admin;
+pub mod audit;
 pub mod carts;
 pub mod orders;
 pub mod payments;
