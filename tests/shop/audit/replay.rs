@@ -107,7 +107,8 @@ async fn the_state_at_each_version_and_time_is_what_the_order_showed_then() {
         let at = m.at.to_rfc3339_opts(SecondsFormat::Micros, true);
         let then = audit_ok(&shop, &order, &format!("state?at={at}"), &shop.admin).await;
         assert_eq!(then["version"], m.version, "{m:?}: {then}");
-        assert_eq!(then["at"], at.as_str());
+        let echoed: DateTime<Utc> = then["at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(echoed, at.parse::<DateTime<Utc>>().unwrap(), "{then}");
         let shown = (
             &then["order"]["status"],
             &then["payment"]["status"],
