@@ -9,7 +9,6 @@ mod scenario;
 
 use domain::schema::Upcasters;
 use infra::event_store::{EventStore, Position, RecordedEvent};
-use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::read_store::{Query, ReadStore};
 use infra::{SqliteConfig, SqliteEventStore};
@@ -118,45 +117,14 @@ async fn an_interrupted_rebuild_resumes_and_ends_like_a_fresh_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuilds_under_load_and_resumed_on_mongodb() {
-    let Some(uri) = std::env::var("ECOMMERCE_TEST_MONGODB_URI")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("skipping: ECOMMERCE_TEST_MONGODB_URI is not set");
+    let Some(mut mongo) = scenario::mongo::Mongo::from_env() else {
         return;
     };
-    let field_indexes = match std::env::var("ECOMMERCE_TEST_MONGODB_FIELD_ONLY_INDEXES").as_deref()
-    {
-        Ok("1") => FieldIndexes::FieldOnly,
-        _ => FieldIndexes::WithId,
-    };
-    let mut databases = Vec::new();
-    for scenario in 0..2 {
-        let database = format!("projection_ops_{}", uuid::Uuid::now_v7().simple());
-        let settings = MongoSettings {
-            database: Some(database.clone()),
-            field_indexes,
-        };
-        let read = Arc::new(MongoReadStore::connect_with(&uri, settings).await.unwrap());
-        let w = world_on(tempfile::tempdir().unwrap(), read).await;
-        if scenario == 0 {
-            rebuild_under_load(w).await;
-        } else {
-            interrupted_rebuild(w).await;
-        }
-        databases.push(database);
-    }
-    let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
-    for name in databases {
-        client.database(&name).drop().await.unwrap();
-    }
-    if let Some(dir) = std::env::var_os("ECOMMERCE_TEST_MARKERS") {
-        std::fs::write(
-            std::path::Path::new(&dir).join("projections-mongo-ops"),
-            "ran",
-        )
-        .unwrap();
-    }
+    let read = mongo.store("ops_load").await;
+    rebuild_under_load(world_on(tempfile::tempdir().unwrap(), read).await).await;
+    let read = mongo.store("ops_resume").await;
+    interrupted_rebuild(world_on(tempfile::tempdir().unwrap(), read).await).await;
+    mongo.finish("projections-mongo-ops").await;
 }
 
 async fn rebuild_under_load(w: World) {

@@ -9,7 +9,6 @@ mod scenario;
 use async_trait::async_trait;
 use domain::schema::Upcasters;
 use infra::event_store::{EventStore, Position};
-use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::read_store::*;
 use infra::{SqliteConfig, SqliteEventStore};
@@ -129,46 +128,12 @@ async fn a_rebuild_from_zero_equals_the_live_read_model_for_every_projection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rebuild_from_zero_equals_the_live_read_model_on_mongodb() {
-    let Some(uri) = std::env::var("ECOMMERCE_TEST_MONGODB_URI")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("skipping: ECOMMERCE_TEST_MONGODB_URI is not set");
+    let Some(mut mongo) = scenario::mongo::Mongo::from_env() else {
         return;
     };
-    let field_indexes = match std::env::var("ECOMMERCE_TEST_MONGODB_FIELD_ONLY_INDEXES").as_deref()
-    {
-        Ok("1") => FieldIndexes::FieldOnly,
-        _ => FieldIndexes::WithId,
-    };
-    let databases: Vec<String> = ["live", "rebuilt"]
-        .iter()
-        .map(|role| format!("projections_{role}_{}", uuid::Uuid::now_v7().simple()))
-        .collect();
-    let mut stores_of = Vec::new();
-    for name in &databases {
-        let settings = MongoSettings {
-            database: Some(name.clone()),
-            field_indexes,
-        };
-        let store: Arc<dyn ReadStore> =
-            Arc::new(MongoReadStore::connect_with(&uri, settings).await.unwrap());
-        stores_of.push(store);
-    }
-    let (live, rebuilt) = (stores_of[0].clone(), stores_of[1].clone());
-    let s = stores();
-    live_equals_rebuilt(&s, live, rebuilt).await;
-    let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
-    for name in databases {
-        client.database(&name).drop().await.unwrap();
-    }
-    if let Some(dir) = std::env::var_os("ECOMMERCE_TEST_MARKERS") {
-        std::fs::write(
-            std::path::Path::new(&dir).join("projections-mongo-rebuild"),
-            "ran",
-        )
-        .unwrap();
-    }
+    let (live, rebuilt) = (mongo.store("live").await, mongo.store("rebuilt").await);
+    live_equals_rebuilt(&stores(), live, rebuilt).await;
+    mongo.finish("projections-mongo-rebuild").await;
 }
 
 /// A read store that writes a batch's documents, then dies before the checkpoint.

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use domain::cart::CartEvent;
 use domain::order::{Order, OrderCommand, OrderState, OrderStatus};
 use domain::product::ProductCommand;
-use domain::shipment::Shipment;
+use domain::shipment::{Shipment, ShipmentState};
 use domain::values::{OrderId, Reason};
 use infra::event_store::RecordedEvent;
 use std::sync::Arc;
@@ -183,17 +183,19 @@ impl Flow {
         Ok(())
     }
 
+    /// A shipment's current state, if it exists.
+    async fn shipment(&self, id: &str) -> Result<Option<ShipmentState>, FlowError> {
+        let shipment: Shipment = load(&self.state.shipments, id).await?;
+        Ok(shipment.state().cloned())
+    }
+
     /// The admin dispatched the parcel: the order is shipped, its reservations committed.
     pub async fn dispatched(
         &self,
         event: &RecordedEvent,
         shipment: &str,
     ) -> Result<Waiting, FlowError> {
-        let Some(state) = load::<Shipment>(&self.state.shipments, shipment)
-            .await?
-            .state()
-            .cloned()
-        else {
+        let Some(state) = self.shipment(shipment).await? else {
             return Ok(Waiting::Same);
         };
         let order: Order = load(&self.state.orders, &state.order_id.to_string()).await?;
@@ -228,11 +230,7 @@ impl Flow {
         event: &RecordedEvent,
         shipment: &str,
     ) -> Result<Waiting, FlowError> {
-        let Some(state) = load::<Shipment>(&self.state.shipments, shipment)
-            .await?
-            .state()
-            .cloned()
-        else {
+        let Some(state) = self.shipment(shipment).await? else {
             return Ok(Waiting::Same);
         };
         self.order(

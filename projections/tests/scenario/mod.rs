@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mongo;
+
 use chrono::Utc;
 use cqrs_es::DomainEvent;
 use domain::cart::CartEvent;
