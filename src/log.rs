@@ -62,11 +62,31 @@ async fn read(
     Ok(())
 }
 
+/// Payload fields whose values `log read` never prints: a password hash is not the password,
+/// but it is what an offline guessing attack starts from, and log dumps get pasted around.
+const REDACTED_FIELDS: [&str; 1] = ["password_hash"];
+
+/// The event as printed: its JSON with the [`REDACTED_FIELDS`] of the payload replaced.
+fn printable(event: &RecordedEvent) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(event)?;
+    if let Some(payload) = value
+        .get_mut("payload")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for field in REDACTED_FIELDS {
+            if let Some(v) = payload.get_mut(field) {
+                *v = "[redacted]".into();
+            }
+        }
+    }
+    Ok(value)
+}
+
 /// Writes JSON lines; false when the reader went away (`| head`).
 fn print(events: &[RecordedEvent]) -> Result<bool> {
     let mut out = io::stdout().lock();
     for event in events {
-        let line = serde_json::to_string(event)?;
+        let line = serde_json::to_string(&printable(event)?)?;
         match writeln!(out, "{line}") {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(false),
             other => other?,

@@ -158,3 +158,32 @@ fn the_event_store_flag_selects_a_backend_and_refuses_unknown_or_unreachable_one
         assert!(stderr.contains(expected), "{url}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn log_read_never_prints_a_password_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteEventStore::open(
+        SqliteConfig::new(dir.path().join("events.db")),
+        Upcasters::domain(),
+    )
+    .unwrap();
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+    store
+        .append(AppendRequest {
+            stream: "user-1".into(),
+            expected: ExpectedVersion::NoStream,
+            events: vec![NewEvent::new(
+                "UserPasswordChanged",
+                1,
+                json!({ "password_hash": hash, "kept": "yes" }),
+            )],
+            metadata: EventMetadata::new(chrono::Utc::now()),
+        })
+        .await
+        .unwrap();
+    let output = ecommerce(dir.path(), &["log", "read"]);
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("argon2id"));
+    let event = &stdout_lines(&output)[0];
+    assert_eq!(event["payload"]["password_hash"], "[redacted]");
+    assert_eq!(event["payload"]["kept"], "yes");
+}
