@@ -1,10 +1,13 @@
 //! The same workloads on every backend, side by side: single-event appends from 32
 //! concurrent tasks (each on its own stream, with its expected version), the same as
 //! commands (load, handle and commit through cqrs-es, one `Product` per task, so each command
-//! also replays its aggregate), and batched appends of 100 events. PostgreSQL runs when `ECOMMERCE_BENCH_POSTGRES_URL` names a server,
-//! with `postgres-es` 0.5 on the same server as the baseline (`bench/postgres-es-baseline`,
+//! also replays its aggregate), the same commands through the command services' `Executor`
+//! (which keeps recently used aggregates in memory and decides on them, the append's expected
+//! version guarding against a stale copy), and batched appends of 100 events. PostgreSQL runs
+//! when `ECOMMERCE_BENCH_POSTGRES_URL` names a server, with `postgres-es` 0.5 on the same server as the baseline (`bench/postgres-es-baseline`,
 //! built and run by cargo: it cannot share this workspace's lock file).
 
+use command_services::executor::{CommandMeta, Executor};
 use domain::product::{Product, ProductCommand};
 use domain::values::*;
 use infra::event_store::{AggregateStore, AppendRequest, EventMetadata, EventStore};
@@ -56,24 +59,23 @@ fn restock() -> ProductCommand {
     }
 }
 
-/// Single-event appends from [`TASKS`] tasks, each on its own stream.
-pub async fn appends(store: Arc<dyn EventStore>) -> Figure {
+/// Runs [`TASKS`] tasks, each making [`COMMANDS_PER_TASK`] calls of `step(its id, i)` one
+/// after the other; the figure counts one event per call.
+async fn per_task<F, Fut>(step: F) -> Figure
+where
+    F: Fn(Uuid, usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| {
-            let store = store.clone();
+            let step = step.clone();
             tokio::spawn(async move {
-                let stream = format!("product-{}", Uuid::now_v7());
+                let id = Uuid::now_v7();
                 let mut latencies = Vec::with_capacity(COMMANDS_PER_TASK);
                 for i in 0..COMMANDS_PER_TASK {
-                    let request = AppendRequest {
-                        stream: stream.clone(),
-                        expected: ExpectedVersion::Exact(i as u64),
-                        events: vec![NewEvent::new("StockAdjusted", 1, super::payload(i))],
-                        metadata: EventMetadata::new(chrono::Utc::now()),
-                    };
                     let t = Instant::now();
-                    store.append(request).await.unwrap();
+                    step(id, i).await;
                     latencies.push(t.elapsed());
                 }
                 latencies
@@ -87,34 +89,59 @@ pub async fn appends(store: Arc<dyn EventStore>) -> Figure {
     figure(latencies.len(), started.elapsed(), latencies)
 }
 
-/// Single-event commands from [`TASKS`] tasks, each on its own product.
+fn command(id: Uuid, i: usize) -> ProductCommand {
+    if i == 0 { create(id) } else { restock() }
+}
+
+/// Single-event appends from [`TASKS`] tasks, each on its own stream.
+pub async fn appends(store: Arc<dyn EventStore>) -> Figure {
+    per_task(move |id, i| {
+        let store = store.clone();
+        async move {
+            let request = AppendRequest {
+                stream: format!("product-{id}"),
+                expected: ExpectedVersion::Exact(i as u64),
+                events: vec![NewEvent::new("StockAdjusted", 1, super::payload(i))],
+                metadata: EventMetadata::new(chrono::Utc::now()),
+            };
+            store.append(request).await.unwrap();
+        }
+    })
+    .await
+}
+
+/// Single-event commands from [`TASKS`] tasks, each on its own product, through bare cqrs-es
+/// (every command loads and replays its product).
 pub async fn commands(store: Arc<dyn EventStore>) -> Figure {
     let aggregates = AggregateStore::<Product>::new(store);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..TASKS)
-        .map(|_| {
-            let aggregates = aggregates.clone();
-            tokio::spawn(async move {
-                let id = Uuid::now_v7();
-                let mut latencies = Vec::with_capacity(COMMANDS_PER_TASK);
-                for i in 0..COMMANDS_PER_TASK {
-                    let command = if i == 0 { create(id) } else { restock() };
-                    let t = Instant::now();
-                    aggregates
-                        .execute(&id.to_string(), command, &(), Default::default())
-                        .await
-                        .unwrap();
-                    latencies.push(t.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    figure(latencies.len(), started.elapsed(), latencies)
+    per_task(move |id, i| {
+        let aggregates = aggregates.clone();
+        async move {
+            let id_text = id.to_string();
+            aggregates
+                .execute(&id_text, command(id, i), &(), Default::default())
+                .await
+                .unwrap();
+        }
+    })
+    .await
+}
+
+/// The same commands through the command services' executor, as an HTTP command runs them
+/// (with a command id, so an idempotency record is stored too).
+pub async fn executor_commands(store: Arc<dyn EventStore>) -> Figure {
+    let executor = Arc::new(Executor::<Product>::new(store));
+    per_task(move |id, i| {
+        let executor = executor.clone();
+        async move {
+            let meta = CommandMeta::system("bench");
+            executor
+                .execute(&meta, &id.to_string(), command(id, i))
+                .await
+                .unwrap();
+        }
+    })
+    .await
 }
 
 /// [`BATCHES`] appends of [`BATCH_SIZE`] events, one after the other.
