@@ -63,6 +63,11 @@ impl Harness for Kurrent {
         false
     }
 
+    async fn delete_event(&self, _position: Position) -> bool {
+        // A stored event cannot be deleted alone in KurrentDB either.
+        false
+    }
+
     async fn insert_raw(&self, e: &StoredEvent) {
         use infra::kurrentdb::convert::CustomMetadata;
         let client = kurrentdb::Client::new(

@@ -43,6 +43,17 @@ impl Harness for Pg {
         true
     }
 
+    async fn delete_event(&self, position: Position) -> bool {
+        let deleted = sqlx::query("DELETE FROM events WHERE position = $1")
+            .bind(position as i64)
+            .execute(self.store.pool())
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(deleted, 1);
+        true
+    }
+
     async fn insert_raw(&self, e: &StoredEvent) {
         let link = infra::event_store::hash::from_hex(&e.hash)
             .unwrap()

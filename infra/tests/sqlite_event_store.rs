@@ -64,6 +64,15 @@ impl Harness for Sqlite {
         true
     }
 
+    async fn delete_event(&self, position: Position) -> bool {
+        let conn = Connection::open(&self.path).unwrap();
+        let deleted = conn
+            .execute("DELETE FROM events WHERE position = ?1", [position])
+            .unwrap();
+        assert_eq!(deleted, 1);
+        true
+    }
+
     async fn insert_raw(&self, e: &StoredEvent) {
         let conn = Connection::open(&self.path).unwrap();
         conn.execute(

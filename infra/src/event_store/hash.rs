@@ -7,7 +7,7 @@
 //! It does not cover the global position, which some backends only learn after the write.
 
 use super::stored::{LinkInput, StoredEvent};
-use super::{BrokenLink, VerifyReport};
+use super::{BrokenLink, Position, VerifyReport, Version};
 use sha2::{Digest, Sha256};
 
 /// The link before a stream's first event.
@@ -59,8 +59,58 @@ pub fn from_hex(text: &str) -> Option<[u8; 32]> {
 /// Walks a stream's events in version order and reports the first link that fails: a gap
 /// or repeat in versions, or a stored hash that differs from the recomputed one.
 pub fn verify_chain(stream: &str, events: impl IntoIterator<Item = StoredEvent>) -> VerifyReport {
+    walk(stream, events).0
+}
+
+/// [`verify_chain`], then the stream's head as its backend records it beside the events
+/// (version and last link): a chain that ends before the head, or on another link, lost
+/// events at its end, which the links alone cannot show.
+pub fn verify_chain_to_head(
+    stream: &str,
+    events: impl IntoIterator<Item = StoredEvent>,
+    head: Option<(Version, [u8; 32])>,
+) -> VerifyReport {
+    let (report, last, link) = walk(stream, events);
+    let (version, head_link) = head.unwrap_or((0, GENESIS));
+    if !report.intact() || (version == report.events_checked && head_link == link) {
+        return report;
+    }
+    let checked = report.events_checked;
+    let reason = if version > checked {
+        format!(
+            "the stream's head records version {version}, but its events end at version \
+             {checked}: the events after this one are missing"
+        )
+    } else if version < checked {
+        format!("the stream's head records version {version}, but its events go on to {checked}")
+    } else {
+        "the stream's head records another last link than this event's".to_owned()
+    };
+    let (version, position, event_id) = last.unwrap_or((0, 0, uuid::Uuid::nil()));
+    let broken = BrokenLink {
+        version,
+        position,
+        event_id,
+        reason,
+    };
+    VerifyReport {
+        first_broken: Some(broken),
+        ..report
+    }
+}
+
+/// The report, the last event that was walked (version, position, id) and its link.
+fn walk(
+    stream: &str,
+    events: impl IntoIterator<Item = StoredEvent>,
+) -> (
+    VerifyReport,
+    Option<(Version, Position, uuid::Uuid)>,
+    [u8; 32],
+) {
     let mut previous = GENESIS;
     let mut checked = 0;
+    let mut last = None;
     for event in events {
         let expected_version = checked + 1;
         let broken = |reason: String| BrokenLink {
@@ -70,29 +120,30 @@ pub fn verify_chain(stream: &str, events: impl IntoIterator<Item = StoredEvent>)
             reason,
         };
         if event.version != expected_version {
-            return report(
-                stream,
-                checked,
-                Some(broken(format!(
-                    "version {} where {expected_version} was expected",
-                    event.version
-                ))),
+            let reason = format!(
+                "version {} where {expected_version} was expected",
+                event.version
+            );
+            return (
+                report(stream, checked, Some(broken(reason))),
+                last,
+                previous,
             );
         }
         let computed = link(&previous, &event.link_input());
         if from_hex(&event.hash) != Some(computed) {
-            return report(
-                stream,
-                checked + 1,
-                Some(broken(
-                    "stored hash does not match the event's content".to_owned(),
-                )),
+            let reason = "stored hash does not match the event's content".to_owned();
+            return (
+                report(stream, checked + 1, Some(broken(reason))),
+                last,
+                previous,
             );
         }
         previous = computed;
         checked += 1;
+        last = Some((event.version, event.position, event.event_id));
     }
-    report(stream, checked, None)
+    (report(stream, checked, None), last, previous)
 }
 
 fn report(stream: &str, events_checked: u64, first_broken: Option<BrokenLink>) -> VerifyReport {
@@ -106,7 +157,6 @@ fn report(stream: &str, events_checked: u64, first_broken: Option<BrokenLink>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event_store::Version;
     use uuid::Uuid;
 
     fn event(version: Version, payload: &str) -> StoredEvent {
@@ -160,6 +210,51 @@ mod tests {
         let broken = verify_chain("s-1", events).first_broken.unwrap();
         assert_eq!(broken.version, 3);
         assert!(broken.reason.contains("expected"));
+    }
+
+    fn head_of(events: &[StoredEvent]) -> Option<(Version, [u8; 32])> {
+        let last = events.last()?;
+        Some((last.version, from_hex(&last.hash)?))
+    }
+
+    #[test]
+    fn a_chain_that_ends_at_its_head_verifies() {
+        let events = chained(&["{}", "{}"]);
+        let head = head_of(&events);
+        assert!(verify_chain_to_head("s-1", events, head).intact());
+        assert!(verify_chain_to_head("s-1", Vec::new(), None).intact());
+    }
+
+    #[test]
+    fn events_removed_from_the_end_break_at_the_last_one_left() {
+        let mut events = chained(&["{}", "{}", "{}"]);
+        let head = head_of(&events);
+        events.truncate(2);
+        assert!(verify_chain("s-1", events.clone()).intact());
+        let broken = verify_chain_to_head("s-1", events, head)
+            .first_broken
+            .unwrap();
+        assert_eq!((broken.version, broken.position), (2, 12));
+        assert!(broken.reason.contains("missing"), "{}", broken.reason);
+        let broken = verify_chain_to_head("s-1", Vec::new(), head)
+            .first_broken
+            .unwrap();
+        assert_eq!(broken.version, 0);
+    }
+
+    #[test]
+    fn a_head_on_another_link_or_behind_the_events_breaks() {
+        let events = chained(&["{}", "{}"]);
+        let other = chained(&["{}", "{\"x\":1}"]);
+        let broken = verify_chain_to_head("s-1", events.clone(), head_of(&other))
+            .first_broken
+            .unwrap();
+        assert_eq!(broken.version, 2);
+        let behind = Some((1, from_hex(&events[0].hash).unwrap()));
+        let broken = verify_chain_to_head("s-1", events, behind)
+            .first_broken
+            .unwrap();
+        assert!(broken.reason.contains("go on"), "{}", broken.reason);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::errors::{is_race, pg_error};
 use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
 use super::{batch, listener, schema};
-use crate::event_store::hash::verify_chain;
+use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
     AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
@@ -267,18 +267,37 @@ impl EventStore for PgEventStore {
     }
 
     async fn verify(&self, stream: &str) -> Result<VerifyReport, StoreError> {
+        // One snapshot for the head and the events, so an append in between does not look
+        // like a lost event.
+        let mut tx = self.inner.pool.begin().await.map_err(pg_error)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_error)?;
+        let head: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, hash FROM streams WHERE stream = $1")
+                .bind(stream)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(pg_error)?;
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = $1 ORDER BY version");
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(stream)
-            .fetch_all(&self.inner.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(pg_error)?;
+        tx.rollback().await.map_err(pg_error)?;
         let events = rows
             .iter()
             .map(stored_event)
             .collect::<Result<Vec<_>, _>>()
             .map_err(pg_error)?;
-        Ok(verify_chain(stream, events))
+        // A head link that is not 32 bytes matches no chain: it reads as the genesis link.
+        let head = head.map(|(version, hash)| {
+            let link = <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS);
+            (u64::try_from(version).unwrap_or(0), link)
+        });
+        Ok(verify_chain_to_head(stream, events, head))
     }
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {

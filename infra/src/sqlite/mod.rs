@@ -17,7 +17,7 @@ mod writer;
 
 pub use schema::Durability;
 
-use crate::event_store::hash::verify_chain;
+use crate::event_store::hash::verify_chain_to_head;
 use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
@@ -301,16 +301,28 @@ impl EventStore for SqliteEventStore {
     async fn verify(&self, stream: &str) -> Result<VerifyReport, StoreError> {
         let name = stream.to_owned();
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 ORDER BY version");
-        let events = self
+        let (events, head) = self
             .inner
             .readers
             .run(move |conn| {
-                conn.prepare_cached(&sql)?
-                    .query_map([name], stored_event)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                // One snapshot for the head and the events, so an append in between does not
+                // look like a lost event.
+                let tx = rusqlite::Transaction::new_unchecked(
+                    conn,
+                    rusqlite::TransactionBehavior::Deferred,
+                )?;
+                let head: Option<(Version, [u8; 32])> = tx
+                    .prepare_cached("SELECT version, hash FROM streams WHERE stream = ?1")?
+                    .query_row([&name], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let events = tx
+                    .prepare_cached(&sql)?
+                    .query_map([&name], stored_event)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((events, head))
             })
             .await?;
-        Ok(verify_chain(stream, events))
+        Ok(verify_chain_to_head(stream, events, head))
     }
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {

@@ -358,6 +358,25 @@ pub async fn an_event_edited_behind_the_stores_back_fails_verify(h: &impl Harnes
     assert!(store.verify(&untouched).await.unwrap().intact());
 }
 
+pub async fn the_last_event_deleted_behind_the_stores_back_fails_verify(h: &impl Harness) {
+    let store = h.store();
+    let s = stream("thing");
+    store
+        .append(append(&s, ExpectedVersion::NoStream, 3))
+        .await
+        .unwrap();
+    let events = store.read_stream(&s, 1).await.unwrap();
+    if !h.delete_event(events[2].position).await {
+        eprintln!("skipped: this backend's stored events cannot be edited");
+        return;
+    }
+    let report = store.verify(&s).await.unwrap();
+    let broken = report.first_broken.expect("the deletion was caught");
+    assert_eq!(broken.version, 2, "{}", broken.reason);
+    assert_eq!(broken.event_id, events[1].event_id);
+    assert!(broken.reason.contains("missing"), "{}", broken.reason);
+}
+
 pub async fn a_stored_v1_event_upcasts_and_replays_like_v2(h: &impl Harness) {
     #[derive(serde::Deserialize)]
     struct Fixture {

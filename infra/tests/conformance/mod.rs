@@ -28,6 +28,9 @@ pub trait Harness: Send + Sync {
     /// Overwrites one stored payload directly in the backend; false when the backend's
     /// storage cannot be edited at all (KurrentDB).
     async fn tamper_payload(&self, position: Position, payload: &str) -> bool;
+    /// Deletes one stored event directly in the backend, leaving its stream's head as it
+    /// was; false when the backend's storage cannot be edited at all (KurrentDB).
+    async fn delete_event(&self, position: Position) -> bool;
     /// Writes an event row exactly as given, as an older build would have stored it, and
     /// moves its stream's head to it.
     async fn insert_raw(&self, event: &StoredEvent);
@@ -48,6 +51,7 @@ macro_rules! conformance_suite {
             concurrent_writers_and_a_tailing_subscriber_agree,
             a_subscriber_wakes_on_commit_without_polling,
             an_event_edited_behind_the_stores_back_fails_verify,
+            the_last_event_deleted_behind_the_stores_back_fails_verify,
             a_stored_v1_event_upcasts_and_replays_like_v2,
             cqrs_framework_commits_and_loads_aggregates,
             a_stale_aggregate_commit_is_a_conflict,
