@@ -17,7 +17,7 @@ mod writer;
 
 pub use schema::Durability;
 
-use crate::event_store::hash::verify_chain_to_head;
+use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
@@ -311,7 +311,7 @@ impl EventStore for SqliteEventStore {
                     conn,
                     rusqlite::TransactionBehavior::Deferred,
                 )?;
-                let head: Option<(Version, [u8; 32])> = tx
+                let head: Option<(Version, Vec<u8>)> = tx
                     .prepare_cached("SELECT version, hash FROM streams WHERE stream = ?1")?
                     .query_row([&name], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
@@ -322,6 +322,13 @@ impl EventStore for SqliteEventStore {
                 Ok((events, head))
             })
             .await?;
+        // A head link that is not 32 bytes matches no chain: it reads as the genesis link.
+        let head = head.map(|(version, hash)| {
+            (
+                version,
+                <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS),
+            )
+        });
         Ok(verify_chain_to_head(stream, events, head))
     }
 
