@@ -285,19 +285,24 @@ where
 }
 
 /// Checks a creation command against a new aggregate, so that a refusal comes before any
-/// preparatory append (such as claiming a unique value).
-pub fn precheck<A>(command: &A::Command) -> Result<(), ApiError>
+/// preparatory append (such as claiming a unique value). A refusal here is counted in
+/// `ecommerce_commands_total` like one from [`Executor::execute`].
+pub fn precheck<A>(command: &<A as domain::Decider>::Command) -> Result<(), ApiError>
 where
-    A: domain::Decider,
-    A::Command: Clone,
-    A::Error: Refusal,
+    A: domain::Decider + Aggregate,
+    <A as domain::Decider>::Command: Clone + Debug,
+    <A as domain::Decider>::Error: Refusal,
 {
     A::default()
         .decide(command.clone())
         .map(drop)
-        .map_err(|refusal| ApiError::Refused {
-            kind: refusal.kind(),
-            detail: refusal.to_string(),
+        .map_err(|refusal| {
+            let name = infra::metrics::command_name(command);
+            infra::metrics::global().command(<A as Aggregate>::TYPE, &name, "refused");
+            ApiError::Refused {
+                kind: refusal.kind(),
+                detail: refusal.to_string(),
+            }
         })
 }
 

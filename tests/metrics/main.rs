@@ -128,6 +128,19 @@ async fn the_scrape_parses_and_moves_with_requests_commands_appends_and_projecti
         )
         .await;
     assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    // Refused before anything is appended (the SKU is not even claimed).
+    let too_much = json!({"sku": "METRIC-2", "name": "Mug", "description": "", "category": "kitchen",
+        "price": {"amount": 100, "currency": "EUR"}, "initial_stock": 1_000_000_001u32});
+    let refused = shop
+        .send(
+            Method::POST,
+            "/api/products",
+            Some(&shop.admin),
+            Some(too_much),
+            &[],
+        )
+        .await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     let head = shop.events.head().await.unwrap();
     assert!(head > start);
 
@@ -142,6 +155,7 @@ async fn the_scrape_parses_and_moves_with_requests_commands_appends_and_projecti
     let moved = |f: &dyn Fn(&Scrape) -> f64| f(&after) - f(&before);
     assert_eq!(moved(&|s| requests(s, "POST", "/api/users", "201")), 1.0);
     assert_eq!(moved(&|s| requests(s, "POST", "/api/products", "201")), 1.0);
+    assert_eq!(moved(&|s| requests(s, "POST", "/api/products", "422")), 1.0);
     let stock = "/api/products/{id}/stock";
     assert_eq!(moved(&|s| requests(s, "POST", stock, "422")), 1.0);
     let latency = "ecommerce_http_request_duration_seconds_count";
@@ -152,6 +166,7 @@ async fn the_scrape_parses_and_moves_with_requests_commands_appends_and_projecti
     // Commands, by aggregate, command and outcome.
     assert_eq!(moved(&|s| commands(s, "user", "register", "ok")), 1.0);
     assert_eq!(moved(&|s| commands(s, "product", "create", "ok")), 1.0);
+    assert_eq!(moved(&|s| commands(s, "product", "create", "refused")), 1.0);
     assert_eq!(
         moved(&|s| commands(s, "product", "adjust_stock", "refused")),
         1.0
