@@ -1,16 +1,20 @@
-//! The checks every event store backend must pass.
+//! The checks every event store backend must pass: appends, expected versions, idempotency,
+//! the global log and its subscribers, stats. The other topics live in their own modules and
+//! are re-exported here, where `conformance_suite!` finds every check.
 
 use super::Harness;
+pub use super::aggregates::{
+    a_stale_aggregate_commit_is_a_conflict, a_stored_v1_event_upcasts_and_replays_like_v2,
+    cqrs_framework_commits_and_loads_aggregates,
+};
 pub use super::processes::several_processes_append_while_a_subscriber_tails;
 use super::support::*;
-pub use super::windows::a_filtered_read_covers_every_position_and_returns_only_its_types;
-use cqrs_es::{AggregateError, CqrsFramework, EventStore as _};
-use domain::product::{Product, ProductCommand, ProductEvent};
-use domain::values::*;
-use infra::event_store::stored::StoredEvent;
-use infra::event_store::{
-    AggregateStore, EventPayload, ExpectedVersion, RecordedEvent, StoreError, Subscription, hash,
+pub use super::verify::{
+    an_event_edited_behind_the_stores_back_fails_verify,
+    the_last_event_deleted_behind_the_stores_back_fails_verify,
 };
+pub use super::windows::a_filtered_read_covers_every_position_and_returns_only_its_types;
+use infra::event_store::{EventPayload, ExpectedVersion, RecordedEvent, StoreError, Subscription};
 use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
@@ -330,186 +334,6 @@ pub async fn a_subscriber_wakes_on_commit_without_polling(h: &impl Harness) {
     assert_eq!(batch[0].position, written.first_position);
 }
 
-pub async fn an_event_edited_behind_the_stores_back_fails_verify(h: &impl Harness) {
-    let store = h.store();
-    let (s, untouched) = (stream("thing"), stream("thing"));
-    store
-        .append(append(&s, ExpectedVersion::NoStream, 3))
-        .await
-        .unwrap();
-    store
-        .append(append(&untouched, ExpectedVersion::NoStream, 2))
-        .await
-        .unwrap();
-    assert!(store.verify(&s).await.unwrap().intact());
-    let victim = store.read_stream(&s, 2).await.unwrap()[0].clone();
-    if !h
-        .tamper_payload(victim.position, r#"{"n":1,"text":"refund me twice"}"#)
-        .await
-    {
-        eprintln!("skipped: this backend's stored events cannot be edited");
-        return;
-    }
-    let report = store.verify(&s).await.unwrap();
-    let broken = report.first_broken.expect("the edit was caught");
-    assert_eq!(broken.version, 2);
-    assert_eq!(broken.position, victim.position);
-    assert_eq!(broken.event_id, victim.event_id);
-    assert!(store.verify(&untouched).await.unwrap().intact());
-}
-
-pub async fn the_last_event_deleted_behind_the_stores_back_fails_verify(h: &impl Harness) {
-    let store = h.store();
-    let s = stream("thing");
-    store
-        .append(append(&s, ExpectedVersion::NoStream, 3))
-        .await
-        .unwrap();
-    let events = store.read_stream(&s, 1).await.unwrap();
-    if !h.delete_event(events[2].position).await {
-        eprintln!("skipped: this backend's stored events cannot be edited");
-        return;
-    }
-    let report = store.verify(&s).await.unwrap();
-    let broken = report.first_broken.expect("the deletion was caught");
-    assert_eq!(broken.version, 2, "{}", broken.reason);
-    assert_eq!(broken.event_id, events[1].event_id);
-    assert!(broken.reason.contains("missing"), "{}", broken.reason);
-}
-
-pub async fn a_stored_v1_event_upcasts_and_replays_like_v2(h: &impl Harness) {
-    #[derive(serde::Deserialize)]
-    struct Fixture {
-        stream: String,
-        event_id: Uuid,
-        event_type: String,
-        schema_version: u32,
-        payload: String,
-        metadata: String,
-        recorded_at: String,
-    }
-    let fixture: Fixture =
-        serde_json::from_str(include_str!("../fixtures/product_created_v1.json")).unwrap();
-    let mut stored = StoredEvent {
-        position: 1,
-        stream: fixture.stream.clone(),
-        version: 1,
-        event_id: fixture.event_id,
-        event_type: fixture.event_type,
-        schema_version: fixture.schema_version,
-        payload: fixture.payload,
-        metadata: fixture.metadata,
-        recorded_at: fixture.recorded_at,
-        hash: String::new(),
-    };
-    stored.hash = hash::to_hex(&hash::link(&hash::GENESIS, &stored.link_input()));
-    h.insert_raw(&stored).await;
-
-    let read = h.store().read_stream(&fixture.stream, 1).await.unwrap();
-    assert_eq!(read[0].schema_version, 2);
-    assert!(h.store().verify(&fixture.stream).await.unwrap().intact());
-
-    let id = fixture.stream.trim_start_matches("product-");
-    let loaded = AggregateStore::<Product>::new(h.store())
-        .load_aggregate(id)
-        .await
-        .unwrap();
-    let v2 = ProductEvent::ProductCreated {
-        product_id: id.parse().unwrap(),
-        sku: Sku::parse("MUG-1").unwrap(),
-        name: ProductName::parse("Mug").unwrap(),
-        description: Description::parse("A sturdy mug").unwrap(),
-        category: Category::parse("kitchen").unwrap(),
-        price: Money::new(1299, Currency::parse("EUR").unwrap()).unwrap(),
-        initial_stock: 40,
-    };
-    let mut expected = Product::default();
-    cqrs_es::Aggregate::apply(&mut expected, v2);
-    assert_eq!(loaded.aggregate, expected);
-    assert_eq!(loaded.version, 1);
-
-    // The stored row keeps its v1 bytes: appending after it does not rewrite it.
-    let store = AggregateStore::<Product>::new(h.store());
-    store
-        .execute(id, restock(5), &(), Default::default())
-        .await
-        .unwrap();
-    let again = h.store().read_stream(&fixture.stream, 1).await.unwrap();
-    assert_eq!(again[0].hash, stored.hash);
-    assert!(h.store().verify(&fixture.stream).await.unwrap().intact());
-}
-
-pub async fn cqrs_framework_commits_and_loads_aggregates(h: &impl Harness) {
-    let store = AggregateStore::<Product>::new(h.store());
-    let cqrs = CqrsFramework::new(store.clone(), vec![], ());
-    let id = Uuid::now_v7();
-    cqrs.execute(&id.to_string(), create_product(id, 3))
-        .await
-        .unwrap();
-    cqrs.execute(&id.to_string(), restock(7)).await.unwrap();
-    let refused = cqrs
-        .execute(
-            &id.to_string(),
-            ProductCommand::AdjustStock {
-                delta: -11,
-                reason: Reason::parse("typo").unwrap(),
-            },
-        )
-        .await;
-    assert!(matches!(refused, Err(AggregateError::UserError(_))));
-    let loaded = store.load_aggregate(&id.to_string()).await.unwrap();
-    assert_eq!(loaded.version, 2);
-    assert_eq!(loaded.aggregate.state().unwrap().on_hand, 10);
-
-    // `execute` answers with the position, and a retried command id with the first answer.
-    let command_id = Uuid::now_v7();
-    let metadata =
-        std::collections::HashMap::from([("command_id".to_owned(), command_id.to_string())]);
-    let first = store
-        .execute(&id.to_string(), restock(1), &(), metadata.clone())
-        .await
-        .unwrap();
-    assert_eq!(first.version, 3);
-    assert_eq!(first.position, Some(h.store().head().await.unwrap()));
-    let envelopes = store.load_events(&id.to_string()).await.unwrap();
-    assert_eq!(envelopes[2].metadata["command_id"], command_id.to_string());
-    assert!(envelopes[2].metadata.contains_key("position"));
-    // What a commit answers is what a later load reads.
-    assert_eq!(first.events[0].metadata, envelopes[2].metadata);
-    assert_eq!(first.events[0].payload, envelopes[2].payload);
-    assert_eq!(first.events[0].sequence, envelopes[2].sequence);
-}
-
-pub async fn a_stale_aggregate_commit_is_a_conflict(h: &impl Harness) {
-    let store = AggregateStore::<Product>::new(h.store());
-    let id = Uuid::now_v7().to_string();
-    store
-        .execute(
-            &id,
-            create_product(Uuid::now_v7(), 3),
-            &(),
-            Default::default(),
-        )
-        .await
-        .unwrap();
-    let first = store.load_aggregate(&id).await.unwrap();
-    let second = store.load_aggregate(&id).await.unwrap();
-    let event = |delta| ProductEvent::StockAdjusted {
-        delta,
-        reason: Reason::parse("count").unwrap(),
-        on_hand: (3 + delta) as u32,
-    };
-    store
-        .commit(vec![event(1)], first, Default::default())
-        .await
-        .unwrap();
-    let stale = store
-        .commit(vec![event(2)], second, Default::default())
-        .await;
-    assert!(matches!(stale, Err(AggregateError::AggregateConflict)));
-    assert_eq!(store.load_aggregate(&id).await.unwrap().version, 2);
-}
-
 pub async fn stats_count_events_and_streams(h: &impl Harness) {
     let store = h.store();
     for _ in 0..3 {
@@ -525,25 +349,6 @@ pub async fn stats_count_events_and_streams(h: &impl Harness) {
 
 fn ids(events: &[RecordedEvent]) -> Vec<Uuid> {
     events.iter().map(|e| e.event_id).collect()
-}
-
-fn create_product(id: Uuid, stock: u32) -> ProductCommand {
-    ProductCommand::Create {
-        product_id: ProductId::from_uuid(id),
-        sku: Sku::parse("SKU-1").unwrap(),
-        name: ProductName::parse("Thing").unwrap(),
-        description: Description::parse("").unwrap(),
-        category: Category::parse("things").unwrap(),
-        price: Money::new(500, Currency::parse("EUR").unwrap()).unwrap(),
-        initial_stock: stock,
-    }
-}
-
-fn restock(delta: i64) -> ProductCommand {
-    ProductCommand::AdjustStock {
-        delta,
-        reason: Reason::parse("delivery").unwrap(),
-    }
 }
 
 pub async fn futures_join<T>(

@@ -5,9 +5,11 @@
 
 #![allow(dead_code)]
 
+pub mod aggregates;
 pub mod checks;
 pub mod processes;
 pub mod support;
+pub mod verify;
 pub mod windows;
 
 use async_trait::async_trait;
