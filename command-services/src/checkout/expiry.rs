@@ -30,11 +30,12 @@ impl Checkout {
                 continue;
             };
             let meta = derived(uuid::Uuid::now_v7(), None, &format!("expire:{order}"));
-            let cancel = OrderCommand::Cancel {
+            let expire = OrderCommand::Expire {
                 reason: reason("payment not completed in time"),
             };
-            // A refusal means the order moved on (paid, rejected) and leaves the set soon.
-            if send(&self.flow.state.orders, &meta, order, cancel)
+            // A refusal means the order moved on (paid, rejected) and leaves the set soon;
+            // `Expire`, unlike `Cancel`, refuses a paid order whose batch is still in flight.
+            if send(&self.flow.state.orders, &meta, order, expire)
                 .await?
                 .is_none()
             {

@@ -199,6 +199,22 @@ impl Decider for Order {
                     }),
                 }
             }
+            C::Expire { reason } => {
+                let s = self.existing()?;
+                match s.status {
+                    S::Placed | S::StockReserved | S::PaymentAuthorized => {
+                        Ok(vec![E::OrderCancelled {
+                            reason,
+                            previous_status: s.status,
+                        }])
+                    }
+                    S::Cancelled => Ok(vec![]),
+                    status => Err(OrderError::InvalidTransition {
+                        status,
+                        action: "expire",
+                    }),
+                }
+            }
             C::CancelShipped { reason } => {
                 let s = self.existing()?;
                 match s.status {

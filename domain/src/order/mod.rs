@@ -125,6 +125,12 @@ pub enum OrderCommand {
         /// Why.
         reason: Reason,
     },
+    /// Cancel an order whose payment did not complete in time: refused once it is paid, so an
+    /// expiry that races the capture never cancels (and refunds) a paid order.
+    Expire {
+        /// Why.
+        reason: Reason,
+    },
 }
 
 /// What happened to an order.

@@ -380,6 +380,32 @@ fn cancelling_a_rejected_order_is_an_invalid_transition() {
 }
 
 #[test]
+fn an_expiry_cancels_only_an_order_not_paid_yet() {
+    let expire = || OrderCommand::Expire {
+        reason: reason("payment not completed in time"),
+    };
+    for status in [S::Placed, S::StockReserved, S::PaymentAuthorized] {
+        given(status)
+            .when(expire())
+            .then_expect_events(vec![OrderEvent::OrderCancelled {
+                reason: reason("payment not completed in time"),
+                previous_status: status,
+            }]);
+    }
+    given(S::Cancelled)
+        .when(expire())
+        .then_expect_events(vec![]);
+    for status in [S::Paid, S::Shipped, S::Delivered, S::Rejected] {
+        given(status)
+            .when(expire())
+            .then_expect_error(OrderError::InvalidTransition {
+                status,
+                action: "expire",
+            });
+    }
+}
+
+#[test]
 fn state_follows_payment_shipment_and_closing() {
     let replay = |events: Vec<OrderEvent>| {
         let mut order = Order::default();
