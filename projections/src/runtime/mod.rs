@@ -15,7 +15,7 @@ pub mod versions;
 pub mod worker;
 
 pub use docs::{ApplyError, Docs, Key};
-pub use positions::{Parked, Positions};
+pub use positions::Positions;
 pub use projection::{Projection, collection_name, decode, key, specs, specs_at, stream_id};
 pub use projector::{Options, Projector, ProjectorError};
 pub use versions::Versions;

@@ -1,25 +1,16 @@
 //! Where each projection stands, shared in-process between projectors and queries: the
-//! position applied so far (for `X-Min-Position` waits and lag) and whether it is parked.
+//! position applied so far (for `X-Min-Position` waits and lag). Parked events are kept
+//! durably in the ops state (`crate::ops::state`), where every process sees them.
 
 use infra::event_store::Position;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
-/// Why a projection stopped at an event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parked {
-    /// The event it cannot apply.
-    pub position: Position,
-    /// The error.
-    pub error: String,
-}
-
 /// The positions of the projections of this process.
 #[derive(Clone, Default)]
 pub struct Positions {
     channels: Arc<Mutex<HashMap<String, watch::Sender<Position>>>>,
-    parked: Arc<Mutex<HashMap<String, Parked>>>,
 }
 
 impl Positions {
@@ -52,24 +43,5 @@ impl Positions {
     /// The position `key` has published (0 before it starts).
     pub fn position(&self, key: &str) -> Position {
         self.watch(key).map_or(0, |w| *w.borrow())
-    }
-
-    /// Records that `key` stopped at an event it cannot apply.
-    pub fn park(&self, key: &str, position: Position, error: String) {
-        if let Ok(mut parked) = self.parked.lock() {
-            parked.insert(key.to_owned(), Parked { position, error });
-        }
-    }
-
-    /// Records that `key` moved past its parked event.
-    pub fn unpark(&self, key: &str) {
-        if let Ok(mut parked) = self.parked.lock() {
-            parked.remove(key);
-        }
-    }
-
-    /// Where `key` is parked, if it is.
-    pub fn parked(&self, key: &str) -> Option<Parked> {
-        self.parked.lock().ok()?.get(key).cloned()
     }
 }

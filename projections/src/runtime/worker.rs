@@ -10,6 +10,16 @@ use infra::event_store::Position;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// Why [`Projector::follow`] returned.
+enum Ended {
+    /// Readers switched to another version.
+    Switched,
+    /// Another worker holds the lease now.
+    LeaseLost,
+    /// Told to stop.
+    Stopped,
+}
+
 impl Projector {
     /// Runs until `stop` turns true: waits for the lease, then follows the log. Another
     /// worker holding the lease keeps this one on standby.
@@ -33,16 +43,16 @@ impl Projector {
                 .await
             {
                 Ok(true) => match worker.follow(&mut stop, renew_every).await {
-                    Ok(()) => {}
+                    // Readers moved on: follow the new version now, not after a nap.
+                    Ok(Ended::Switched) => continue,
+                    Ok(Ended::LeaseLost | Ended::Stopped) => {}
                     Err(ProjectorError::Poison {
                         position,
                         event_type,
                         message,
                     }) => {
                         tracing::error!(projection = %key, position, %event_type, %message, "parked");
-                        worker.positions.park(&key, position, message.clone());
                         worker.park(position, event_type, message, &mut stop).await;
-                        worker.positions.unpark(&key);
                         continue;
                     }
                     Err(e) => {
@@ -61,13 +71,13 @@ impl Projector {
         let _ = self.read.release_lease(&key, &self.owner).await;
     }
 
-    /// Follows the log while the lease holds; `Ok` when stopped, when the lease is lost, or
-    /// when readers switched to another version.
+    /// Follows the log while the lease holds; says why it ended when stopped, when the lease
+    /// is lost, or when readers switched to another version.
     async fn follow(
         &self,
         stop: &mut watch::Receiver<bool>,
         renew_every: Duration,
-    ) -> Result<(), ProjectorError> {
+    ) -> Result<Ended, ProjectorError> {
         self.prepare().await?;
         let key = self.key();
         let checkpoint = self.read.checkpoint(&key).await?;
@@ -85,7 +95,7 @@ impl Projector {
                 _ = renew.tick() => {
                     if !self.read.acquire_lease(&key, &self.owner, self.options.lease_ttl).await? {
                         tracing::warn!(projection = %key, "lost the lease");
-                        return Ok(());
+                        return Ok(Ended::LeaseLost);
                     }
                 }
                 () = changed(&mut switched) => {
@@ -94,10 +104,10 @@ impl Projector {
                     {
                         tracing::info!(projection = %key, "readers switched versions; following");
                         let _ = self.read.release_lease(&key, &self.owner).await;
-                        return Ok(());
+                        return Ok(Ended::Switched);
                     }
                 }
-                () = stopped(stop) => return Ok(()),
+                () = stopped(stop) => return Ok(Ended::Stopped),
             }
         }
     }
