@@ -71,11 +71,13 @@ impl StoredEvent {
     pub fn into_recorded(self, upcasters: &Upcasters) -> Result<RecordedEvent, StoreError> {
         let position = self.position;
         let corrupt = |reason: String| StoreError::Corrupt { position, reason };
-        let payload =
-            serde_json::from_str(&self.payload).map_err(|e| corrupt(format!("payload: {e}")))?;
-        let (schema_version, payload) = upcasters
-            .upcast(&self.event_type, self.schema_version, payload)
-            .map_err(|e| corrupt(e.to_string()))?;
+        let (schema_version, payload) = upcast(
+            upcasters,
+            position,
+            &self.event_type,
+            self.schema_version,
+            &self.payload,
+        )?;
         let metadata =
             serde_json::from_str(&self.metadata).map_err(|e| corrupt(format!("metadata: {e}")))?;
         let recorded_at = parse_time(&self.recorded_at)
@@ -96,22 +98,30 @@ impl StoredEvent {
 }
 
 /// Parses a stored payload and upcasts it to its current schema: the part of
-/// [`StoredEvent::into_recorded`] that replaying an aggregate needs.
+/// [`StoredEvent::into_recorded`] that replaying an aggregate needs. `position` names the
+/// event in the error when it cannot be read.
 pub fn upcast_payload(
     upcasters: &Upcasters,
-    position_or_version: u64,
+    position: Position,
     event_type: &str,
     schema_version: u32,
     payload: &str,
 ) -> Result<serde_json::Value, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        position: position_or_version,
-        reason,
-    };
+    upcast(upcasters, position, event_type, schema_version, payload).map(|(_, payload)| payload)
+}
+
+/// The payload parsed and upcast, with the schema version it ends at.
+fn upcast(
+    upcasters: &Upcasters,
+    position: Position,
+    event_type: &str,
+    schema_version: u32,
+    payload: &str,
+) -> Result<(u32, serde_json::Value), StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
     let payload = serde_json::from_str(payload).map_err(|e| corrupt(format!("payload: {e}")))?;
     upcasters
         .upcast(event_type, schema_version, payload)
-        .map(|(_, payload)| payload)
         .map_err(|e| corrupt(e.to_string()))
 }
 

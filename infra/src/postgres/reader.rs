@@ -77,7 +77,8 @@ pub(super) async fn payloads(
             let payload: &str = row.try_get(3).map_err(pg_error)?;
             let schema_version = u32::try_from(schema_version).unwrap_or(0);
             let position = unsigned(row.try_get(4).map_err(pg_error)?);
-            let payload = upcast_payload(upcasters, version, &event_type, schema_version, payload)?;
+            let payload =
+                upcast_payload(upcasters, position, &event_type, schema_version, payload)?;
             Ok(EventPayload {
                 version,
                 position,

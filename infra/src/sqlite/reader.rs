@@ -115,7 +115,7 @@ pub(super) fn event_payload(
         let payload: String = row.get(3)?;
         let position: crate::event_store::Position = row.get(4)?;
         Ok(
-            upcast_payload(upcasters, version, &event_type, schema_version, &payload).map(
+            upcast_payload(upcasters, position, &event_type, schema_version, &payload).map(
                 |payload| EventPayload {
                     version,
                     position,

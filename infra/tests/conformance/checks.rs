@@ -11,6 +11,7 @@ pub use super::processes::several_processes_append_while_a_subscriber_tails;
 use super::support::*;
 pub use super::verify::{
     an_event_edited_behind_the_stores_back_fails_verify,
+    an_unreadable_event_is_named_by_its_global_position,
     the_last_event_deleted_behind_the_stores_back_fails_verify,
 };
 pub use super::windows::a_filtered_read_covers_every_position_and_returns_only_its_types;

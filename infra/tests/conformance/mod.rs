@@ -54,6 +54,7 @@ macro_rules! conformance_suite {
             a_subscriber_wakes_on_commit_without_polling,
             an_event_edited_behind_the_stores_back_fails_verify,
             the_last_event_deleted_behind_the_stores_back_fails_verify,
+            an_unreadable_event_is_named_by_its_global_position,
             a_stored_v1_event_upcasts_and_replays_like_v2,
             cqrs_framework_commits_and_loads_aggregates,
             a_stale_aggregate_commit_is_a_conflict,
