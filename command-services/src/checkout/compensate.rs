@@ -76,8 +76,7 @@ impl Flow {
         match state.status {
             PaymentStatus::Captured | PaymentStatus::PartiallyRefunded => {
                 let amount = state
-                    .captured
-                    .checked_sub(&state.refunded)
+                    .refundable()
                     .map_err(|e| FlowError::Retry(e.to_string()))?;
                 let refund_key = format!("refund:{}", event.event_id);
                 self.with_retries(|| self.provider.refund(&refund_key, &reference, &amount))

@@ -62,8 +62,7 @@ async fn refund(
     let amount = match &body.value.amount {
         Some(amount) => amount.parse("amount")?,
         None => current
-            .captured
-            .checked_sub(&current.refunded)
+            .refundable()
             .map_err(|e| ApiError::Internal(e.to_string()))?,
     };
     let command = PaymentCommand::Refund { amount, reason };

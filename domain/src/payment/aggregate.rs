@@ -30,6 +30,13 @@ pub struct PaymentState {
     pub refunded: Money,
 }
 
+impl PaymentState {
+    /// What may still be refunded: captured minus refunded.
+    pub fn refundable(&self) -> Result<Money, MoneyError> {
+        self.captured.checked_sub(&self.refunded)
+    }
+}
+
 impl Payment {
     /// The state of a requested payment.
     pub fn state(&self) -> Option<&PaymentState> {
@@ -134,7 +141,7 @@ impl Decider for Payment {
                 if amount.is_zero() {
                     return Err(PaymentError::ZeroAmount);
                 }
-                let refundable = s.captured.checked_sub(&s.refunded)?;
+                let refundable = s.refundable()?;
                 if amount.currency() != refundable.currency() {
                     return Err(MoneyError::CurrencyMismatch {
                         left: refundable.currency(),
