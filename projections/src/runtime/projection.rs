@@ -11,6 +11,11 @@ pub trait Projection: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Version of its documents' shape; a new version is built beside the old one.
+    ///
+    /// Rebuilds take version numbers too (N+1 beside N), so a shape change must go above the
+    /// highest version a deployed store has used (`ecommerce projections status` shows it):
+    /// a number a rebuild already took would resume that rebuild's documents, in the old
+    /// shape.
     fn version(&self) -> u32 {
         1
     }
