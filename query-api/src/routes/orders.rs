@@ -13,6 +13,7 @@ use infra::read_store::{Filter, Op, Query, Sort};
 use projections::models::orders::{ORDERS, OrderDoc, Orders};
 use projections::models::payments::{PAYMENTS, PaymentDoc, Payments};
 use projections::models::shipments::{SHIPMENTS, ShipmentDoc, Shipments};
+use projections::runtime::Projection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -37,14 +38,13 @@ const STATUSES: &[&str] = &[
     "cancelled",
 ];
 
-/// The projections behind order views.
-pub fn keys(state: &QueryState) -> Vec<String> {
+/// The projections a view of an order reads: the orders model (for ownership) and `also`.
+/// Only those are waited for, so a stalled model holds up only the routes that read it.
+pub fn keys(state: &QueryState, also: &[&dyn Projection]) -> Vec<String> {
     let versions = &state.versions;
-    vec![
-        versions.key(&Orders),
-        versions.key(&Payments),
-        versions.key(&Shipments),
-    ]
+    std::iter::once(versions.key(&Orders))
+        .chain(also.iter().map(|p| versions.key(*p)))
+        .collect()
 }
 
 /// An order the caller may see, or 404 / 403.
@@ -199,7 +199,8 @@ async fn get_order(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    min.wait(&state, &keys(&state)).await?;
+    min.wait(&state, &keys(&state, &[&Payments, &Shipments]))
+        .await?;
     let order = visible_order(&state, &caller, &id).await?;
     let payment: Option<PaymentDoc> =
         latest(&state, state.versions.collection(&Payments, PAYMENTS), &id).await?;
@@ -238,7 +239,7 @@ async fn get_order_shipment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ShipmentDoc>, ApiError> {
-    min.wait(&state, &keys(&state)).await?;
+    min.wait(&state, &keys(&state, &[&Shipments])).await?;
     visible_order(&state, &caller, &id).await?;
     latest(
         &state,

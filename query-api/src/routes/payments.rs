@@ -36,7 +36,7 @@ async fn get_payment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PaymentDoc>, ApiError> {
-    min.wait(&state, &keys(&state)).await?;
+    min.wait(&state, &keys(&state, &[&Payments])).await?;
     let payments = state.versions.collection(&Payments, PAYMENTS);
     let payment: PaymentDoc = doc(state.read.get(&payments, &id).await?, "payment")?;
     visible_order(&state, &caller, &payment.order_id).await?;
@@ -59,7 +59,7 @@ async fn get_shipment(
     min: MinPosition,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ShipmentDoc>, ApiError> {
-    min.wait(&state, &keys(&state)).await?;
+    min.wait(&state, &keys(&state, &[&Shipments])).await?;
     let shipments = state.versions.collection(&Shipments, SHIPMENTS);
     let shipment: ShipmentDoc = doc(state.read.get(&shipments, &id).await?, "shipment")?;
     visible_order(&state, &caller, &shipment.order_id).await?;
