@@ -10,7 +10,7 @@ use crate::path::ApiPath;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use domain::order::{OrderCommand, OrderStatus};
+use domain::order::OrderCommand;
 use domain::values::{OrderId, Reason, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -51,15 +51,16 @@ async fn cancel(
     let order: OrderId = path_id(&id, "order")?;
     let reason = Reason::parse(&body.value.reason)?;
     let loaded = state.orders.load_cached(&order.to_string()).await?;
-    let (owner, status) = loaded
+    let owner = loaded
         .aggregate
         .state()
-        .map(|o| (o.customer, o.status))
+        .map(|o| o.customer)
         .ok_or_else(|| ApiError::NotFound(format!("no order {order}")))?;
     caller.owner_or_admin(owner)?;
-    // Owners cancel before shipping; admins also while a parcel is on its way.
-    let command = if status == OrderStatus::Shipped && caller.has(Role::Admin) {
-        OrderCommand::CancelShipped { reason }
+    // Owners cancel before shipping; admins also while a parcel is on its way. The choice
+    // rests on the role alone, so a stale cached status cannot pick the wrong command.
+    let command = if caller.has(Role::Admin) {
+        OrderCommand::AdminCancel { reason }
     } else {
         OrderCommand::Cancel { reason }
     };

@@ -215,7 +215,7 @@ impl Decider for Order {
                     }),
                 }
             }
-            C::CancelShipped { reason } => {
+            C::AdminCancel { reason } => {
                 let s = self.existing()?;
                 match s.status {
                     S::Cancelled => Ok(vec![]),

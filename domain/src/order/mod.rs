@@ -119,9 +119,10 @@ pub enum OrderCommand {
         /// Why.
         reason: Reason,
     },
-    /// Cancel a shipped order before it is delivered (admins only, at the edge): the payment
-    /// is refunded; the parcel's return is a stock correction of its own.
-    CancelShipped {
+    /// An admin's cancel (the role is checked at the edge): like [`OrderCommand::Cancel`],
+    /// and also while a parcel is on its way, until delivery. The payment is refunded; the
+    /// parcel's return is a stock correction of its own.
+    AdminCancel {
         /// Why.
         reason: Reason,
     },

@@ -452,16 +452,24 @@ fn refusals_map_to_their_kinds_and_events_are_version_1() {
 }
 
 #[test]
-fn an_admin_cancels_a_shipped_order_but_not_a_delivered_one() {
-    let cancel = || OrderCommand::CancelShipped {
+fn an_admin_cancels_until_delivery_even_a_shipped_order() {
+    let cancel = || OrderCommand::AdminCancel {
         reason: reason("lost in transit"),
     };
-    given(OrderStatus::Shipped)
-        .when(cancel())
-        .then_expect_events(vec![OrderEvent::OrderCancelled {
-            reason: reason("lost in transit"),
-            previous_status: OrderStatus::Shipped,
-        }]);
+    for status in [
+        S::Placed,
+        S::StockReserved,
+        S::PaymentAuthorized,
+        S::Paid,
+        S::Shipped,
+    ] {
+        given(status)
+            .when(cancel())
+            .then_expect_events(vec![OrderEvent::OrderCancelled {
+                reason: reason("lost in transit"),
+                previous_status: status,
+            }]);
+    }
     for status in [OrderStatus::Delivered, OrderStatus::Rejected] {
         given(status)
             .when(cancel())
