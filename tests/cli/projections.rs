@@ -1,8 +1,6 @@
 //! `ecommerce projections status|rebuild|retry|skip` against a real data folder.
 
-// A failed step aborts the test with its message; that is what unwrap is for here.
-#![allow(clippy::unwrap_used)]
-
+use super::{ecommerce, refused, stdout};
 use domain::product::ProductEvent;
 use domain::schema::Upcasters;
 use domain::values::*;
@@ -10,31 +8,6 @@ use infra::event_store::{AppendRequest, EventMetadata, EventStore, ExpectedVersi
 use infra::{SqliteConfig, SqliteEventStore};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn ecommerce(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecommerce"))
-        .args(args)
-        .env("ECOMMERCE_DATA_DIR", data_dir)
-        .env_remove("ECOMMERCE_EVENT_STORE")
-        .env_remove("ECOMMERCE_READ_STORE")
-        .output()
-        .unwrap()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn refused(output: &Output) -> String {
-    assert!(!output.status.success());
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// Three products in the log, no read model yet.
 async fn seed(data_dir: &Path) {
@@ -68,7 +41,7 @@ async fn seed(data_dir: &Path) {
 }
 
 fn catalog(data_dir: &Path) -> Value {
-    let all: Value = serde_json::from_str(&ok(&ecommerce(
+    let all: Value = serde_json::from_str(&stdout(&ecommerce(
         data_dir,
         &["projections", "status", "--json"],
     )))
@@ -94,7 +67,7 @@ async fn status_then_a_rebuild_with_progress_then_the_new_version() {
         (0.into(), 3.into())
     );
     assert_eq!(before["lag_events"], 3);
-    let table = ok(&ecommerce(dir.path(), &["projections", "status"]));
+    let table = stdout(&ecommerce(dir.path(), &["projections", "status"]));
     assert!(
         table
             .lines()
@@ -103,7 +76,7 @@ async fn status_then_a_rebuild_with_progress_then_the_new_version() {
     );
 
     let rebuilt = ecommerce(dir.path(), &["projections", "rebuild", "catalog"]);
-    ok(&rebuilt);
+    stdout(&rebuilt);
     let progress = String::from_utf8_lossy(&rebuilt.stderr);
     assert!(
         progress.contains("events/s") && progress.contains("ETA"),

@@ -1,9 +1,7 @@
 //! `ecommerce audit order` against a real data folder: an order placed, its stock reserved
 //! and its payment authorized through the aggregates, then audited from the command line.
 
-// A failed step aborts the test with its message; that is what unwrap is for here.
-#![allow(clippy::unwrap_used)]
-
+use super::{ecommerce, stdout};
 use domain::order::{Order, OrderCommand, payment_of};
 use domain::payment::{Payment, PaymentCommand};
 use domain::product::{Product, ProductCommand};
@@ -12,29 +10,10 @@ use infra::event_store::{AggregateStore, EventMetadata, EventStore};
 use infra::{SqliteConfig, SqliteEventStore};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use uuid::Uuid;
 
 const USER: &str = "0190a1b2-0000-7000-8000-00000000a11e";
-
-fn ecommerce(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecommerce"))
-        .args(args)
-        .env("ECOMMERCE_DATA_DIR", data_dir)
-        .env_remove("ECOMMERCE_EVENT_STORE")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
 
 fn metadata() -> std::collections::HashMap<String, String> {
     let mut metadata = EventMetadata::new(chrono::Utc::now());

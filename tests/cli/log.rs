@@ -1,32 +1,15 @@
 //! `ecommerce log stats|read` against a real data folder.
 
-// A failed step aborts the test with its message; that is what unwrap is for here.
-#![allow(clippy::unwrap_used)]
-
+use super::{ecommerce, refused, stdout};
 use domain::schema::Upcasters;
 use infra::event_store::{AppendRequest, EventMetadata, EventStore, ExpectedVersion, NewEvent};
 use infra::{SqliteConfig, SqliteEventStore};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn ecommerce(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecommerce"))
-        .args(args)
-        .env("ECOMMERCE_DATA_DIR", data_dir)
-        .env_remove("ECOMMERCE_EVENT_STORE")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn stdout_lines(output: &Output) -> Vec<Value> {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
+    stdout(output)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -107,8 +90,7 @@ fn a_wrong_data_dir_is_a_clear_error_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("typo");
     let output = ecommerce(&missing, &["log", "stats"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&output);
     assert!(stderr.contains("cannot open the event store"), "{stderr}");
     assert!(!missing.exists());
 }
@@ -153,8 +135,7 @@ fn the_event_store_flag_selects_a_backend_and_refuses_unknown_or_unreachable_one
         ("postgres://postgres@127.0.0.1:1/none", "cannot reach"),
     ] {
         let output = ecommerce(dir.path(), &["log", "stats", "--event-store", url]);
-        assert!(!output.status.success());
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = refused(&output);
         assert!(stderr.contains(expected), "{url}: {stderr}");
     }
 }
