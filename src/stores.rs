@@ -3,13 +3,11 @@
 //! the read store (`--read-store` / `ECOMMERCE_READ_STORE`, or the SQLite file `read.db`).
 
 use anyhow::{Context, Result};
-use domain::schema::Upcasters;
 use infra::config::Settings;
 use infra::event_store::{EventStore, StoreTarget};
 use infra::read_store::ReadStore;
 use infra::read_store::mongo::MongoReadStore;
 use infra::read_store::sqlite::SqliteReadStore;
-use infra::{SqliteConfig, SqliteEventStore};
 use std::sync::Arc;
 
 /// Opens the configured store; `create` allows a new embedded file. An unknown scheme or an
@@ -24,23 +22,10 @@ pub async fn events(settings: &Settings, create: bool) -> Result<Arc<dyn EventSt
         ),
         _ => "(check --event-store or ECOMMERCE_EVENT_STORE)".to_owned(),
     };
-    let store: Arc<dyn EventStore> = match &target {
-        // The embedded file takes the configured durability.
-        StoreTarget::Sqlite(path) => {
-            let mut config = SqliteConfig::new(path);
-            config.durability = settings.durability;
-            config.create = create;
-            Arc::new(
-                SqliteEventStore::open(config, Upcasters::domain())
-                    .with_context(|| format!("cannot open the event store {hint}"))?,
-            )
-        }
-        _ => target
-            .open(create)
-            .await
-            .with_context(|| format!("cannot open the event store {hint}"))?,
-    };
-    Ok(store)
+    target
+        .open(create, settings.durability)
+        .await
+        .with_context(|| format!("cannot open the event store {hint}"))
 }
 
 /// Opens the configured read store; an unknown scheme or an unreachable server is an error.

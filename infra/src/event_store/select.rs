@@ -5,7 +5,7 @@
 use super::{EventStore, StoreError};
 use crate::kurrentdb::KurrentDbEventStore;
 use crate::postgres::{PgConfig, PgEventStore};
-use crate::sqlite::{SqliteConfig, SqliteEventStore};
+use crate::sqlite::{Durability, SqliteConfig, SqliteEventStore};
 use domain::schema::Upcasters;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -61,13 +61,19 @@ impl StoreTarget {
     }
 
     /// Opens the store. With `create` off, a missing SQLite file is an error rather than a
-    /// new empty log. An unreachable server is `Unavailable`.
-    pub async fn open(&self, create: bool) -> Result<Arc<dyn EventStore>, StoreError> {
+    /// new empty log; `durability` applies to the SQLite file (the servers have their own
+    /// settings). An unreachable server is `Unavailable`.
+    pub async fn open(
+        &self,
+        create: bool,
+        durability: Durability,
+    ) -> Result<Arc<dyn EventStore>, StoreError> {
         let upcasters = Upcasters::domain();
         Ok(match self {
             StoreTarget::Sqlite(path) => {
                 let mut config = SqliteConfig::new(path);
                 config.create = create;
+                config.durability = durability;
                 Arc::new(SqliteEventStore::open(config, upcasters)?)
             }
             StoreTarget::Postgres(url) => {
@@ -83,7 +89,9 @@ impl StoreTarget {
 /// Opens the store a URL names (`None`: the SQLite file `data_dir/events.db`, created if
 /// missing).
 pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn EventStore>, StoreError> {
-    StoreTarget::parse(url, data_dir)?.open(true).await
+    StoreTarget::parse(url, data_dir)?
+        .open(true, Durability::default())
+        .await
 }
 
 #[cfg(test)]
