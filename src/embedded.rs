@@ -95,13 +95,14 @@ impl Embedded {
             stopped.clone(),
         ));
         let read_for_checkout = read.clone();
+        let tokens = tokens(settings)?;
         let queries = QueryState {
             read,
             versions: versions.clone(),
             events: events.clone(),
             ops: ops.clone(),
             positions: positions.clone(),
-            tokens: tokens(settings)?,
+            tokens: tokens.clone(),
             max_wait: settings.min_position_wait,
         };
         let (router, openapi) = query_api::parts(queries);
@@ -110,7 +111,7 @@ impl Embedded {
             openapi,
             background: Vec::new(),
         };
-        let app = App::build_with(settings, events, provider.clone(), vec![extra]).await?;
+        let app = App::build_with(settings, events, tokens, provider.clone(), vec![extra]).await?;
         let options = CheckoutOptions {
             retries: settings.payment_retries,
             backoff: settings.payment_retry_backoff,

@@ -45,22 +45,24 @@ impl App {
         Self::build_with(
             settings,
             store,
+            tokens(settings)?,
             Arc::new(TestProvider::default()),
             Vec::new(),
         )
         .await
     }
 
-    /// Like [`App::build`], with a payment provider, serving `extras` on the same port.
+    /// Like [`App::build`], with the token signer (see [`tokens`]; one per process, so the
+    /// secret is read once), a payment provider, and `extras` served on the same port.
     /// The store is wrapped in a [`MeteredEventStore`], so every append of the commands and
     /// of the checkout process shows in `/metrics`; pass it unwrapped.
     pub async fn build_with(
         settings: &Settings,
         store: Arc<dyn EventStore>,
+        tokens: Tokens,
         provider: Arc<dyn PaymentProvider>,
         extras: Vec<Extra>,
     ) -> Result<App, String> {
-        let tokens = tokens(settings)?;
         let store = MeteredEventStore::wrap(store);
         let state = AppState::with_provider(store, tokens, provider);
         if let Some((email, password)) = &settings.bootstrap_admin {
