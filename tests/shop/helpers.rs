@@ -1,6 +1,7 @@
 //! `spawn_shop()` and the vocabulary of the query tests.
 
 use command_services::checkout::provider::TestProvider;
+use infra::read_store::ReadStore;
 use ecommerce::embedded::Embedded;
 use infra::auth::Secret;
 use infra::config::{Layer, Settings};
@@ -19,6 +20,7 @@ pub struct Shop {
     pub provider: Arc<TestProvider>,
     pub client: reqwest::Client,
     pub events: Arc<dyn EventStore>,
+    pub read: Arc<dyn ReadStore>,
     pub admin: String,
     dir: tempfile::TempDir,
 }
@@ -63,9 +65,10 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
     config.durability = Durability::Normal;
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::open(config, domain::schema::Upcasters::domain()).unwrap());
-    let read = Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
+    let read: Arc<dyn ReadStore> =
+        Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
     let provider = Arc::new(TestProvider::default());
-    let shop = Embedded::build_with(&settings, events.clone(), read, provider.clone())
+    let shop = Embedded::build_with(&settings, events.clone(), read.clone(), provider.clone())
         .await
         .unwrap();
     let base = format!("http://{}", shop.addr());
@@ -75,6 +78,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
         provider,
         client: reqwest::Client::new(),
         events,
+        read,
         admin: String::new(),
         dir,
     };
@@ -251,12 +255,51 @@ impl Shop {
         order.body["order_id"].as_str().unwrap().to_owned()
     }
 
-    /// A product's inventory document (admin view).
+    /// The head of the log once the checkout process has handled everything in it: every
+    /// command it sends in reaction to what the log holds now has been appended. The process
+    /// appends its commands before it records its checkpoint, so a checkpoint at the head
+    /// that stays there while the head does not move is that fact. Panics after 20 s.
+    pub async fn settled(&self) -> u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let head = self.events.head().await.unwrap();
+            let handled = self
+                .read
+                .checkpoint(command_services::checkout::KEY)
+                .await
+                .unwrap();
+            if handled >= head && self.events.head().await.unwrap() == head {
+                return head;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the checkout process never caught up: {handled} of {head}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A product's inventory (on hand, reserved, available) once the checkout process has
+    /// sent everything the log asks of it (see [`Shop::settled`]).
     pub async fn stock(&self, product: &str) -> (u64, u64, u64) {
+        let settled = self.settled().await;
+        self.stock_at(product, settled).await
+    }
+
+    /// A product's inventory as of the log's head now, while the checkout process may still
+    /// be working (on a payment it retries, say).
+    pub async fn stock_now(&self, product: &str) -> (u64, u64, u64) {
+        let head = self.events.head().await.unwrap();
+        self.stock_at(product, head).await
+    }
+
+    /// A product's inventory document (admin view), reflecting at least `position`.
+    async fn stock_at(&self, product: &str, position: u64) -> (u64, u64, u64) {
         let low = self
-            .get(
+            .get_at(
                 "/api/reports/inventory/low-stock?threshold=100000&limit=100",
                 Some(&self.admin),
+                position,
             )
             .await;
         let item = low.body["items"]

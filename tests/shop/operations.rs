@@ -93,10 +93,15 @@ async fn admins_rebuild_the_catalog_while_queries_keep_answering() {
         c["version"] == 2 && c["state"] == "running" && c["lag_events"] == 0
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // At least one whole read after the switch, however slowly the reader runs.
+    let switched = reads.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while reads.load(Ordering::SeqCst) <= switched {
+        assert!(std::time::Instant::now() < deadline, "the reader never read");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     done.store(true, Ordering::SeqCst);
     reader.await.unwrap();
-    assert!(reads.load(Ordering::SeqCst) > 0);
     let after = shop.get("/api/products?limit=100", None).await.body;
     assert_eq!(after, before, "version 2 shows what version 1 showed");
     // New writes land in version 2 and are read back at their position.
