@@ -38,7 +38,7 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the shop: every service in one process, on the embedded stores by default.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -86,19 +86,68 @@ pub struct ServeArgs {
     /// The first pause between provider attempts, in milliseconds, doubling [default: 200].
     #[arg(long, env = "ECOMMERCE_PAYMENT_RETRY_BACKOFF_MS")]
     pub payment_retry_backoff_ms: Option<u64>,
-    /// Create this admin at start if missing (password from ECOMMERCE_ADMIN_PASSWORD).
+    /// Create this admin at start if no account has the email (password from
+    /// ECOMMERCE_ADMIN_PASSWORD); an existing account is never changed.
     #[arg(long, env = "ECOMMERCE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
+    /// Sign-ins and registrations a minute from one client address, 0 for no limit [default: 30].
+    #[arg(long, env = "ECOMMERCE_AUTH_RATE_PER_ADDRESS")]
+    pub auth_rate_per_address: Option<u32>,
+    /// Sign-ins and registrations a minute for one email, 0 for no limit [default: 10].
+    #[arg(long, env = "ECOMMERCE_AUTH_RATE_PER_ACCOUNT")]
+    pub auth_rate_per_account: Option<u32>,
+    /// Failed sign-ins in a row before an account's sign-in is locked, 0 for never [default: 5].
+    #[arg(long, env = "ECOMMERCE_LOGIN_LOCKOUT_AFTER")]
+    pub login_lockout_after: Option<u32>,
+    /// The longest sign-in lockout, in seconds [default: 900].
+    #[arg(long, env = "ECOMMERCE_LOGIN_LOCKOUT_MAX_SECS")]
+    pub login_lockout_max_secs: Option<u64>,
+    /// The header a trusted reverse proxy puts the client's address in (x-forwarded-for,
+    /// x-real-ip) [default: none, the TCP peer].
+    #[arg(long, env = "ECOMMERCE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+    /// Argon2id hashes at once [default: the number of cores].
+    #[arg(long, env = "ECOMMERCE_PASSWORD_HASHERS")]
+    pub password_hashers: Option<usize>,
+    /// Argon2id hashes that may wait [default: 64 per hasher].
+    #[arg(long, env = "ECOMMERCE_PASSWORD_QUEUE")]
+    pub password_queue: Option<usize>,
+    /// The longest an Argon2id hash waits for its turn, in milliseconds [default: 2000].
+    #[arg(long, env = "ECOMMERCE_PASSWORD_QUEUE_WAIT_MS")]
+    pub password_queue_wait_ms: Option<u64>,
+    /// Open client connections at most [default: 4096].
+    #[arg(long, env = "ECOMMERCE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// The longest a client may take to send its request headers, in seconds [default: 10].
+    #[arg(long, env = "ECOMMERCE_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Queries waiting for X-Min-Position at once [default: 1024].
+    #[arg(long, env = "ECOMMERCE_MAX_POSITION_WAITS")]
+    pub max_position_waits: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
-    /// Create an admin, or make an existing user one. The password is read from
-    /// ECOMMERCE_ADMIN_PASSWORD, or else from standard input; never from an argument.
+    /// Create a new admin account. The password is read from ECOMMERCE_ADMIN_PASSWORD, or else
+    /// from standard input; never from an argument. An existing account is refused (unless it
+    /// is already an admin with that very password): promote one with `grant-role`.
     CreateAdmin {
         /// The admin's email.
         #[arg(long)]
         email: String,
+    },
+    /// Give an existing account a role (admin, auditor, customer). Recorded in the log with
+    /// who did it.
+    GrantRole {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// The role to add.
+        #[arg(long)]
+        role: String,
+        /// Who grants it, for the log [default: operator:$USER].
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 

@@ -8,7 +8,7 @@ use crate::metrics_task;
 use command_services::App;
 use command_services::checkout::provider::{PaymentProvider, TestProvider};
 use command_services::checkout::{Checkout, Options as CheckoutOptions};
-use command_services::server::{Extra, tokens};
+use command_services::server::{Extra, keys};
 use infra::config::Settings;
 use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
@@ -95,15 +95,18 @@ impl Embedded {
             stopped.clone(),
         ));
         let read_for_checkout = read.clone();
-        let tokens = tokens(settings)?;
+        let keys = keys(settings)?;
         let queries = QueryState {
             read,
             versions: versions.clone(),
             events: events.clone(),
             ops: ops.clone(),
             positions: positions.clone(),
-            tokens: tokens.clone(),
+            tokens: keys.tokens.clone(),
             max_wait: settings.min_position_wait,
+            waits: Arc::new(tokio::sync::Semaphore::new(
+                settings.load.max_position_waits,
+            )),
         };
         let (router, openapi) = query_api::parts(queries);
         let extra = Extra {
@@ -111,7 +114,7 @@ impl Embedded {
             openapi,
             background: Vec::new(),
         };
-        let app = App::build_with(settings, events, tokens, provider.clone(), vec![extra]).await?;
+        let app = App::build_with(settings, events, keys, provider.clone(), vec![extra]).await?;
         let options = CheckoutOptions {
             retries: settings.payment_retries,
             backoff: settings.payment_retry_backoff,

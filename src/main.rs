@@ -2,7 +2,7 @@
 //!
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
 //! - `settings`: flags and environment over the optional file over the defaults;
-//! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin`;
+//! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin|grant-role`;
 //! - `log`: `ecommerce log stats|read`, inspecting the event store;
 //! - `projections`: `ecommerce projections status|rebuild|retry|skip`;
 //! - `audit`: `ecommerce audit order`, an order's history and state from the event store.
@@ -31,6 +31,12 @@ async fn main() -> ExitCode {
             Ok(settings) => users::create_admin(settings, &email).await,
             Err(e) => Err(e),
         },
+        Command::Users(UsersCommand::GrantRole { email, role, by }) => {
+            match settings::load(&cli.global) {
+                Ok(settings) => users::grant_role(settings, &email, &role, by).await,
+                Err(e) => Err(e),
+            }
+        }
         Command::Log(command) => match settings::load(&cli.global) {
             Ok(settings) => log::run(settings, command).await,
             Err(e) => Err(e),

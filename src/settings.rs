@@ -56,6 +56,17 @@ pub fn load_serve(global: &Global, args: &ServeArgs) -> Result<Settings> {
         payment_retry_backoff_ms: args.payment_retry_backoff_ms,
         admin_email: args.admin_email.clone(),
         admin_password: secret("ECOMMERCE_ADMIN_PASSWORD"),
+        auth_rate_per_address: args.auth_rate_per_address,
+        auth_rate_per_account: args.auth_rate_per_account,
+        login_lockout_after: args.login_lockout_after,
+        login_lockout_max_secs: args.login_lockout_max_secs,
+        client_ip_header: args.client_ip_header.clone(),
+        password_hashers: args.password_hashers,
+        password_queue: args.password_queue,
+        password_queue_wait_ms: args.password_queue_wait_ms,
+        max_connections: args.max_connections,
+        header_read_timeout_secs: args.header_read_timeout_secs,
+        max_position_waits: args.max_position_waits,
         ..global_layer(global)
     };
     Settings::load(global.config.as_deref(), layer).map_err(|e| anyhow!(e))

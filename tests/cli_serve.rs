@@ -81,16 +81,21 @@ async fn create_admin_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("created admin"));
-    // Running it again is harmless.
+    // Running it again with the same password is harmless; with another it is refused.
     let again = ecommerce(dir.path())
         .args(["users", "create-admin", "--email", "boss@example.com"])
-        .env(
-            "ECOMMERCE_ADMIN_PASSWORD",
-            "ignored for an existing account",
-        )
+        .env("ECOMMERCE_ADMIN_PASSWORD", "a long admin password")
         .output()
         .unwrap();
+    assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("already an admin"));
+    let other = ecommerce(dir.path())
+        .args(["users", "create-admin", "--email", "boss@example.com"])
+        .env("ECOMMERCE_ADMIN_PASSWORD", "another admin password")
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("already exists"));
 
     let (mut server, base) = serve(dir.path(), &[]);
     let answer = login(&base, "boss@example.com", "a long admin password").await;

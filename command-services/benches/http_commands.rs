@@ -84,6 +84,13 @@ async fn shop(dir: &std::path::Path) -> (String, String) {
         data_dir: Some(dir.to_owned()),
         admin_email: Some("admin@example.com".into()),
         admin_password: Some(Secret::new("admin password 1")),
+        // Sign-in limits are tested on their own; here every test signs in freely.
+        auth_rate_per_address: Some(0),
+        auth_rate_per_account: Some(0),
+        login_lockout_after: Some(0),
+        // Many sign-ins at once on a slow debug build: let them queue.
+        password_queue: Some(10_000),
+        password_queue_wait_ms: Some(60_000),
         ..Layer::default()
     })
     .unwrap();

@@ -1,59 +1,138 @@
-//! The first admin: created from configuration or by `ecommerce users create-admin`, never
-//! from a built-in password.
+//! The first admin, and roles granted by an operator.
+//!
+//! Creating an admin only ever creates a new account with the operator's password: an
+//! account that exists (perhaps registered by someone else, with their password) is never
+//! elevated by it. Promoting an existing account is a separate, explicit operator step,
+//! [`grant_role`], recorded in the log with who did it.
 
 use crate::claims;
 use crate::error::ApiError;
-use crate::executor::CommandMeta;
-use crate::routes::users::{hash, register_user};
+use crate::executor::{CommandMeta, Outcome};
+use crate::routes::users::{hash, register_user, verify};
 use crate::state::AppState;
-use domain::user::UserCommand;
+use domain::user::{User, UserCommand, UserState};
 use domain::values::{Email, PersonName, Role, UserId};
 use infra::auth::Password;
 use std::collections::BTreeSet;
 
-/// What [`ensure_admin`] did.
+/// What [`create_admin`] found or did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminOutcome {
     /// A new admin account was registered.
     Created(UserId),
-    /// The account existed; it holds the admin role now.
-    Promoted(UserId),
-    /// The account existed and was already an admin.
+    /// An admin with this email and this very password exists; nothing changed.
     AlreadyAdmin(UserId),
+    /// An account with this email exists and is not an admin, or its password is another:
+    /// nothing changed.
+    Exists(UserId),
 }
 
-/// Makes sure an admin account with this email exists: registers it with `password`, or
-/// gives an existing account the admin role (its password is left as it is).
-pub async fn ensure_admin(
+/// The user holding `email`, if any.
+pub async fn find(state: &AppState, email: &Email) -> Result<Option<UserState>, ApiError> {
+    let Some(id) = claims::holder(state, &format!("email:{email}")).await? else {
+        return Ok(None);
+    };
+    let user = state.users.load(&id.to_string()).await?;
+    Ok(user.aggregate.state().cloned())
+}
+
+/// Registers a new admin account with `password`, unless the email is taken: then the
+/// account is left exactly as it is, and the outcome says whether it is an admin that the
+/// operator's password opens.
+pub async fn create_admin(
     state: &AppState,
     email: &str,
-    password: &str,
+    plain: &str,
 ) -> Result<AdminOutcome, ApiError> {
     let email = Email::parse(email)?;
+    let password = Password::parse_for(plain, email.as_str())?;
     let actor = "system:create-admin";
-    if let Some(id) = claims::holder(state, &format!("email:{email}")).await? {
-        let user = state.users.load(&id.to_string()).await?;
-        if let Some(existing) = user.aggregate.state() {
-            let id = existing.id;
-            if existing.roles.contains(&Role::Admin) {
-                return Ok(AdminOutcome::AlreadyAdmin(id));
-            }
-            let mut roles = existing.roles.clone();
-            roles.insert(Role::Admin);
-            let command = UserCommand::SetRoles { roles };
-            state
-                .users
-                .execute(&CommandMeta::system(actor), &id.to_string(), command)
-                .await?;
-            return Ok(AdminOutcome::Promoted(id));
-        }
+    if let Some(existing) = find(state, &email).await? {
+        return existing_outcome(state, &existing, plain).await;
     }
-    let password = hash(Password::parse(password)?).await?;
+    let password_hash = hash(state, password).await?;
     let name = PersonName::parse("Administrator")?;
     let id = UserId::from_uuid(uuid::Uuid::now_v7());
     let (claim, register) = (CommandMeta::system(actor), CommandMeta::system(actor));
     let roles = BTreeSet::from([Role::Admin]);
-    let (id, _) =
-        register_user(state, (&claim, &register), id, email, name, password, roles).await?;
-    Ok(AdminOutcome::Created(id))
+    match register_user(
+        state,
+        (&claim, &register),
+        id,
+        email.clone(),
+        name,
+        password_hash,
+        roles,
+    )
+    .await
+    {
+        Ok((id, _)) => Ok(AdminOutcome::Created(id)),
+        // Registered by someone else between the check and the claim: still theirs.
+        Err(ApiError::Conflict { .. }) => match find(state, &email).await? {
+            Some(existing) => Ok(AdminOutcome::Exists(existing.id)),
+            None => Err(ApiError::Conflict {
+                detail: "this email was claimed concurrently; retry".into(),
+                current_version: None,
+            }),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+async fn existing_outcome(
+    state: &AppState,
+    existing: &UserState,
+    plain: &str,
+) -> Result<AdminOutcome, ApiError> {
+    if !existing.roles.contains(&Role::Admin) {
+        return Ok(AdminOutcome::Exists(existing.id));
+    }
+    let opens = verify(state, plain, Some(existing.password_hash.clone())).await?;
+    Ok(if opens {
+        AdminOutcome::AlreadyAdmin(existing.id)
+    } else {
+        AdminOutcome::Exists(existing.id)
+    })
+}
+
+/// What [`grant_role`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantOutcome {
+    /// The role was added.
+    Granted(UserId, Outcome),
+    /// The account held it already.
+    AlreadyHeld(UserId),
+}
+
+/// Adds `role` to the account with `email`, recording `by` as who did it.
+pub async fn grant_role(
+    state: &AppState,
+    email: &str,
+    role: Role,
+    by: &str,
+) -> Result<GrantOutcome, ApiError> {
+    let email = Email::parse(email)?;
+    let Some(existing) = find(state, &email).await? else {
+        return Err(ApiError::NotFound(format!(
+            "no account has the email {email}"
+        )));
+    };
+    let loaded = state.users.load(&existing.id.to_string()).await?;
+    if let User::Deactivated(_) = loaded.aggregate {
+        return Err(ApiError::field("email", "this account is deactivated"));
+    }
+    if existing.roles.contains(&role) {
+        return Ok(GrantOutcome::AlreadyHeld(existing.id));
+    }
+    let mut roles = existing.roles.clone();
+    roles.insert(role);
+    let outcome = state
+        .users
+        .execute(
+            &CommandMeta::system(by),
+            &existing.id.to_string(),
+            UserCommand::SetRoles { roles },
+        )
+        .await?;
+    Ok(GrantOutcome::Granted(existing.id, outcome))
 }

@@ -1,5 +1,6 @@
 //! Who is calling: the bearer token's user, checked against the user's current state on every
-//! request, so deactivation and role changes take effect at once.
+//! request, so deactivation, role changes and password changes (which revoke older tokens)
+//! take effect at once.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -62,6 +63,11 @@ impl FromRequestParts<AppState> for Caller {
         let claims = infra::http::bearer::claims(parts, &state.tokens)?;
         let user = state.users.load_cached(&claims.sub.to_string()).await?;
         match user.aggregate {
+            User::Active(state) if claims.pwv < state.password_version => {
+                Err(ApiError::Unauthorized(
+                    "the token was revoked by a password change; sign in again".into(),
+                ))
+            }
             User::Active(state) => Ok(Caller {
                 id: claims.sub,
                 roles: state.roles,

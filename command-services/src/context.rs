@@ -4,17 +4,27 @@
 //! With an `Idempotency-Key`, command ids and new entity ids are derived from the key (and
 //! the caller), so a retry computes the same ids, the store recognises the command, and the
 //! client gets the first answer. Without one they are fresh UUID v7s.
+//!
+//! The first command a keyed request runs gets the same id whatever the route, so the key
+//! sent again with another request (another route, another body) finds that first command's
+//! record and is refused (422) before anything is appended; later commands of the request
+//! are told apart by their step. Each record keeps a keyed fingerprint of the request
+//! ([`infra::auth::Fingerprints`]), never a plain hash of it.
 
 use crate::error::ApiError;
 use crate::executor::CommandMeta;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderName;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use domain::values::UserId;
+use infra::auth::Fingerprints;
 use infra::event_store::{EventMetadata, Version};
 use infra::http::RequestIds;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
 
 /// `Idempotency-Key`.
@@ -33,12 +43,15 @@ pub struct RequestContext {
     expected: Option<Version>,
     method: String,
     path: String,
+    fingerprints: Fingerprints,
+    /// How many commands this request has made metadata for.
+    commands: Arc<AtomicUsize>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+impl FromRequestParts<AppState> for RequestContext {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ids = parts
             .extensions
             .get::<RequestIds>()
@@ -83,6 +96,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
             expected,
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
+            fingerprints: state.guard.fingerprints.clone(),
+            commands: Arc::default(),
         })
     }
 }
@@ -103,25 +118,21 @@ impl RequestContext {
             .unwrap_or_else(Uuid::now_v7)
     }
 
-    /// Metadata for one command of this request; `step` tells apart the commands of a request
-    /// that sends several. `body` is the digest of the request body.
+    /// Metadata for one command of this request, in the order the request runs them; `step`
+    /// tells apart the commands after the first. `body` is the digest of the request body
+    /// (see [`crate::json::ApiJson`]).
     pub fn command(&self, user: Option<UserId>, step: &str, body: &[u8; 32]) -> CommandMeta {
-        let mut hasher = Sha256::new();
-        hasher.update(self.method.as_bytes());
-        hasher.update([0]);
-        hasher.update(self.path.as_bytes());
-        hasher.update([0]);
-        hasher.update(body);
-        let request_hash = infra::event_store::hash::to_hex(&hasher.finalize().into());
+        let purpose = match self.commands.fetch_add(1, Ordering::Relaxed) {
+            0 => "command".to_owned(),
+            _ => format!("command:{step}"),
+        };
+        let request_hash = self.fingerprints.of(&self.method, &self.path, body);
         CommandMeta {
             metadata: EventMetadata {
                 correlation_id: self.ids.correlation_id,
                 causation_id: Some(self.ids.request_id),
                 user_id: user.map(|u| u.to_string()),
-                command_id: Some(
-                    self.derived(user, &format!("command:{step}"))
-                        .unwrap_or_else(Uuid::now_v7),
-                ),
+                command_id: Some(self.derived(user, &purpose).unwrap_or_else(Uuid::now_v7)),
                 occurred_at: self.at,
                 idempotency_key: self.key.clone(),
                 request_hash: self.key.as_ref().map(|_| request_hash),

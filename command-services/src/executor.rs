@@ -90,7 +90,10 @@ fn outcome(result: &Result<(Outcome, Done), ApiError>) -> &'static str {
             ApiError::Refused { .. } | ApiError::NotFound(_) => "refused",
             ApiError::Conflict { .. } => "conflict",
             ApiError::KeyReused => "key_reused",
-            ApiError::Unavailable(_) | ApiError::NotYet(_) => "unavailable",
+            ApiError::Unavailable(_)
+            | ApiError::NotYet(_)
+            | ApiError::Overloaded(_)
+            | ApiError::TooManyRequests { .. } => "unavailable",
             ApiError::Malformed(_)
             | ApiError::Invalid(_)
             | ApiError::TooLarge

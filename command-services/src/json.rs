@@ -1,20 +1,50 @@
 //! The JSON body extractor: malformed JSON is a 400, wrong types or missing fields a 422
 //! naming the field, an oversize body a 413, another media type a 415; all as problem
-//! details. It also keeps a digest of the raw body for `Idempotency-Key` checks.
+//! details. It also keeps a digest of the body for `Idempotency-Key` checks, taken without
+//! its secret fields (any member named `password`), so nothing derived from a password but
+//! its Argon2id hash ever reaches the log.
 
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// A JSON body parsed into `T`, with the SHA-256 of its bytes.
+/// The name of the members left out of the body digest.
+const SECRET: &str = "password";
+
+/// A JSON body parsed into `T`, with the digest of its non-secret part.
 pub struct ApiJson<T> {
     /// The parsed body.
     pub value: T,
-    /// Digest of the raw bytes.
+    /// SHA-256 of the body (of its canonical form without secret members, if it has any).
     pub digest: [u8; 32],
+}
+
+/// The digest of a body that parsed: of its bytes, or, when it may hold a secret, of the
+/// JSON with every member named `password` (at any depth) removed.
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    if !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()) {
+        return Sha256::digest(bytes).into();
+    }
+    let Ok(mut value) = serde_json::from_slice::<Value>(bytes) else {
+        return Sha256::digest(bytes).into();
+    };
+    strip(&mut value);
+    Sha256::digest(value.to_string().as_bytes()).into()
+}
+
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            members.remove(SECRET);
+            members.values_mut().for_each(strip);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -54,7 +84,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         };
         Ok(ApiJson {
             value: parse(&bytes)?,
-            digest: Sha256::digest(&bytes).into(),
+            digest: digest(&bytes),
         })
     }
 }
@@ -113,6 +143,22 @@ mod tests {
         assert_eq!(problem.errors[0].field, "quantity");
         assert_eq!(status(parse(br#"{"name": "a"}"#)), 422);
         assert_eq!(status(parse(br#"[1, 2]"#)), 422);
+    }
+
+    #[test]
+    fn the_digest_leaves_out_passwords_and_keeps_everything_else() {
+        let register = br#"{"email":"a@x.io","password":"hunter2hunter2","name":"A"}"#;
+        let other = br#"{"email":"a@x.io","password":"another secret","name":"A"}"#;
+        assert_eq!(digest(register), digest(other));
+        assert_ne!(
+            digest(register),
+            digest(br#"{"email":"b@x.io","password":"hunter2hunter2","name":"A"}"#)
+        );
+        let nested = br#"{"name":"A","password":{"current":"old secret","new":"new secret"}}"#;
+        let plain = br#"{"name":"A"}"#;
+        assert_eq!(digest(nested), digest(plain));
+        // A body without secrets is digested as sent.
+        assert_eq!(digest(plain), <[u8; 32]>::from(Sha256::digest(plain)));
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //! - [`error`]: [`ApiError`] and its one status mapping; [`dto`]: wire types and answers;
 //! - [`checkout`]: the checkout process manager (order, stock, payment, shipping,
 //!   compensation, expiry) and the payment provider;
-//! - [`claims`]: unique emails and SKUs; [`admin`]: the first admin; [`state`]: shared state.
+//! - [`claims`]: unique emails and SKUs; [`admin`]: the first admin and role grants;
+//!   [`state`]: shared state;
+//! - [`guard`]: password hashing, sign-in limits ([`throttle`]), client addresses and request
+//!   fingerprints.
 
 pub mod admin;
 pub mod app;
@@ -22,11 +25,13 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod executor;
+pub mod guard;
 pub mod json;
 pub mod path;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod throttle;
 
 pub use error::ApiError;
 pub use server::{App, shutdown_signal};

@@ -2,15 +2,16 @@
 //! prepares everything; `App::run` serves until the shutdown signal, then lets requests in
 //! flight finish.
 
-use crate::admin::{AdminOutcome, ensure_admin};
+use crate::admin::{AdminOutcome, create_admin};
 use crate::app::parts;
 use crate::checkout::provider::{PaymentProvider, TestProvider};
+use crate::guard::Guard;
 use crate::state::AppState;
 use axum::Router;
-use infra::auth::{Tokens, jwt_secret};
+use infra::auth::{Fingerprints, Tokens, jwt_secret};
 use infra::config::Settings;
 use infra::event_store::EventStore;
-use infra::http::{Limits, finish};
+use infra::http::{Limits, ServeLimits, finish, serve};
 use infra::metrics::MeteredEventStore;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,6 +37,17 @@ pub struct App {
     router: Router,
     state: AppState,
     background: Vec<JoinHandle<()>>,
+    limits: ServeLimits,
+}
+
+/// The keys of a process, all from the one signing secret: the token issuer and the request
+/// fingerprint key.
+#[derive(Clone)]
+pub struct Keys {
+    /// Issues and checks access tokens.
+    pub tokens: Tokens,
+    /// Fingerprints requests for the idempotency records.
+    pub fingerprints: Fingerprints,
 }
 
 impl App {
@@ -45,33 +57,29 @@ impl App {
         Self::build_with(
             settings,
             store,
-            tokens(settings)?,
+            keys(settings)?,
             Arc::new(TestProvider::default()),
             Vec::new(),
         )
         .await
     }
 
-    /// Like [`App::build`], with the token signer (see [`tokens`]; one per process, so the
-    /// secret is read once), a payment provider, and `extras` served on the same port.
+    /// Like [`App::build`], with the keys (see [`keys`]; one per process, so the secret is
+    /// read once), a payment provider, and `extras` served on the same port.
     /// The store is wrapped in a [`MeteredEventStore`], so every append of the commands and
     /// of the checkout process shows in `/metrics`; pass it unwrapped.
     pub async fn build_with(
         settings: &Settings,
         store: Arc<dyn EventStore>,
-        tokens: Tokens,
+        keys: Keys,
         provider: Arc<dyn PaymentProvider>,
         extras: Vec<Extra>,
     ) -> Result<App, String> {
         let store = MeteredEventStore::wrap(store);
-        let state = AppState::with_provider(store, tokens, provider);
+        let guard = Guard::from_settings(settings, keys.fingerprints);
+        let state = AppState::with_guard(store, keys.tokens, provider, guard);
         if let Some((email, password)) = &settings.bootstrap_admin {
-            match ensure_admin(&state, email, password.expose()).await {
-                Ok(AdminOutcome::Created(id)) => tracing::info!(%id, "created the first admin"),
-                Ok(AdminOutcome::Promoted(id)) => tracing::info!(%id, "made the user an admin"),
-                Ok(AdminOutcome::AlreadyAdmin(_)) => {}
-                Err(e) => return Err(format!("cannot create the admin {email}: {e}")),
-            }
+            bootstrap_admin(&state, email, password.expose()).await?;
         }
         let limits = Limits {
             body: settings.body_limit,
@@ -93,6 +101,10 @@ impl App {
             router,
             state,
             background,
+            limits: ServeLimits {
+                max_connections: settings.load.max_connections,
+                header_read_timeout: settings.load.header_read_timeout,
+            },
         })
     }
 
@@ -113,9 +125,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = serve(self.listener, self.router, self.limits, shutdown).await;
         for task in self.background {
             task.abort();
         }
@@ -123,10 +133,31 @@ impl App {
     }
 }
 
-/// The token issuer the settings describe (the secret configured or kept in the data folder).
-pub fn tokens(settings: &Settings) -> Result<Tokens, String> {
+/// The keys the settings describe (from the secret configured or kept in the data folder).
+pub fn keys(settings: &Settings) -> Result<Keys, String> {
     let secret = jwt_secret(settings.jwt_secret.clone(), &settings.data_dir)?;
-    Tokens::new(&secret, settings.token_ttl)
+    Ok(Keys {
+        tokens: Tokens::new(&secret, settings.token_ttl)?,
+        fingerprints: Fingerprints::derive(&secret),
+    })
+}
+
+/// Creates the configured admin if no account has the email. An existing account is left as
+/// it is, whatever its roles: start-up never grants a role (an admin may have demoted it
+/// since, or someone else may have registered the email first).
+async fn bootstrap_admin(state: &AppState, email: &str, password: &str) -> Result<(), String> {
+    match create_admin(state, email, password).await {
+        Ok(AdminOutcome::Created(id)) => tracing::info!(%id, "created the first admin"),
+        Ok(AdminOutcome::AlreadyAdmin(_)) => {}
+        Ok(AdminOutcome::Exists(id)) => tracing::warn!(
+            %id,
+            "ECOMMERCE_ADMIN_EMAIL names an existing account that is not an admin with \
+             ECOMMERCE_ADMIN_PASSWORD; it was left unchanged (promote an account you trust \
+             with `ecommerce users grant-role`)"
+        ),
+        Err(e) => return Err(format!("cannot create the admin {email}: {e}")),
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,8 +1,9 @@
 //! What every handler shares: the event store, one command runner per aggregate, the token
-//! issuer, and the settings that shape requests.
+//! issuer, and the guards of the public routes.
 
 use crate::checkout::provider::{PaymentProvider, TestProvider};
 use crate::executor::Executor;
+use crate::guard::Guard;
 use domain::cart::Cart;
 use domain::claim::Claim;
 use domain::order::Order;
@@ -41,6 +42,8 @@ pub struct Inner {
     pub claims: Executor<Claim>,
     /// The payment provider (refunds go through it; so does the checkout process).
     pub provider: Arc<dyn PaymentProvider>,
+    /// Password hashing, sign-in limits, request fingerprints.
+    pub guard: Guard,
 }
 
 impl Deref for AppState {
@@ -56,13 +59,24 @@ impl AppState {
         Self::with_provider(store, tokens, Arc::new(TestProvider::default()))
     }
 
-    /// State over a store and a payment provider.
+    /// State over a store and a payment provider, with the default guards.
     pub fn with_provider(
         store: Arc<dyn EventStore>,
         tokens: Tokens,
         provider: Arc<dyn PaymentProvider>,
     ) -> Self {
+        Self::with_guard(store, tokens, provider, Guard::default())
+    }
+
+    /// State over a store, a payment provider and the guards.
+    pub fn with_guard(
+        store: Arc<dyn EventStore>,
+        tokens: Tokens,
+        provider: Arc<dyn PaymentProvider>,
+        guard: Guard,
+    ) -> Self {
         Self(Arc::new(Inner {
+            guard,
             provider,
             products: Executor::new(store.clone()),
             users: Executor::new(store.clone()),

@@ -70,6 +70,29 @@ pub struct Layer {
     pub admin_email: Option<String>,
     /// That admin's password.
     pub admin_password: Option<Secret>,
+    /// Sign-ins and registrations a minute from one client address (0: no limit).
+    pub auth_rate_per_address: Option<u32>,
+    /// Sign-ins and registrations a minute for one email (0: no limit).
+    pub auth_rate_per_account: Option<u32>,
+    /// Failed sign-ins in a row before an account's sign-in is locked (0: never).
+    pub login_lockout_after: Option<u32>,
+    /// The longest sign-in lockout, seconds.
+    pub login_lockout_max_secs: Option<u64>,
+    /// A request header that carries the client's address, set by a trusted reverse proxy
+    /// (such as `x-forwarded-for`, whose last entry is used, or `x-real-ip`).
+    pub client_ip_header: Option<String>,
+    /// Password hashes computed at once.
+    pub password_hashers: Option<usize>,
+    /// Password hashes waiting beyond those.
+    pub password_queue: Option<usize>,
+    /// The longest a password hash waits for its turn, milliseconds.
+    pub password_queue_wait_ms: Option<u64>,
+    /// Open client connections at most.
+    pub max_connections: Option<usize>,
+    /// The longest a client may take to send a request's headers, seconds.
+    pub header_read_timeout_secs: Option<u64>,
+    /// Queries waiting for `X-Min-Position` at once, at most.
+    pub max_position_waits: Option<usize>,
 }
 
 fn durability<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Durability>, D::Error> {
@@ -100,6 +123,19 @@ impl Layer {
             durability: self.durability.or(lower.durability),
             admin_email: self.admin_email.or(lower.admin_email),
             admin_password: self.admin_password.or(lower.admin_password),
+            auth_rate_per_address: self.auth_rate_per_address.or(lower.auth_rate_per_address),
+            auth_rate_per_account: self.auth_rate_per_account.or(lower.auth_rate_per_account),
+            login_lockout_after: self.login_lockout_after.or(lower.login_lockout_after),
+            login_lockout_max_secs: self.login_lockout_max_secs.or(lower.login_lockout_max_secs),
+            client_ip_header: self.client_ip_header.or(lower.client_ip_header),
+            password_hashers: self.password_hashers.or(lower.password_hashers),
+            password_queue: self.password_queue.or(lower.password_queue),
+            password_queue_wait_ms: self.password_queue_wait_ms.or(lower.password_queue_wait_ms),
+            max_connections: self.max_connections.or(lower.max_connections),
+            header_read_timeout_secs: self
+                .header_read_timeout_secs
+                .or(lower.header_read_timeout_secs),
+            max_position_waits: self.max_position_waits.or(lower.max_position_waits),
         }
     }
 
@@ -144,6 +180,43 @@ pub struct Settings {
     pub durability: Durability,
     /// An admin to create at start: email and password.
     pub bootstrap_admin: Option<(String, Secret)>,
+    /// Limits on sign-in and registration.
+    pub auth: AuthSettings,
+    /// Limits on connections and password hashing.
+    pub load: LoadSettings,
+}
+
+/// Limits on the routes that cost a password hash (see `docs/security.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// Per client address, a minute (default 30; 0: off).
+    pub per_address_per_minute: u32,
+    /// Per email, a minute (default 10; 0: off).
+    pub per_account_per_minute: u32,
+    /// Failed sign-ins in a row before a lockout (default 5; 0: off).
+    pub lockout_after: u32,
+    /// The longest lockout (default 15 minutes).
+    pub lockout_max: Duration,
+    /// The trusted header naming the client's address (default: none, the peer address).
+    pub client_ip_header: Option<String>,
+}
+
+/// Bounds on the work a process takes at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadSettings {
+    /// Password hashes at once (default: the number of cores).
+    pub password_hashers: usize,
+    /// Password hashes waiting (default: 64 per hasher).
+    pub password_queue: usize,
+    /// The longest a password hash waits for its turn (default 2 s).
+    pub password_queue_wait: Duration,
+    /// Open client connections (default 4096).
+    pub max_connections: usize,
+    /// The longest a client may take to send its headers (default 10 s); also bounds how
+    /// long an idle kept-alive connection stays open.
+    pub header_read_timeout: Duration,
+    /// Queries waiting for `X-Min-Position` at once (default 1024).
+    pub max_position_waits: usize,
 }
 
 impl Settings {
@@ -158,6 +231,17 @@ impl Settings {
                         .into(),
                 );
             }
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let password_hashers = top.password_hashers.unwrap_or(cores).max(1);
+        let client_ip_header = match top.client_ip_header.map(|h| h.trim().to_lowercase()) {
+            Some(h) if h.is_empty() => None,
+            Some(h) if axum::http::HeaderName::try_from(h.as_str()).is_err() => {
+                return Err(format!(
+                    "ECOMMERCE_CLIENT_IP_HEADER {h:?} is not a header name"
+                ));
+            }
+            other => other,
         };
         Ok(Settings {
             addr: top
@@ -179,6 +263,25 @@ impl Settings {
             log_format: top.log_format.unwrap_or_default(),
             durability: top.durability.unwrap_or_default(),
             bootstrap_admin,
+            auth: AuthSettings {
+                per_address_per_minute: top.auth_rate_per_address.unwrap_or(30),
+                per_account_per_minute: top.auth_rate_per_account.unwrap_or(10),
+                lockout_after: top.login_lockout_after.unwrap_or(5),
+                lockout_max: Duration::from_secs(top.login_lockout_max_secs.unwrap_or(15 * 60)),
+                client_ip_header,
+            },
+            load: LoadSettings {
+                password_hashers,
+                password_queue: top.password_queue.unwrap_or(password_hashers * 64),
+                password_queue_wait: Duration::from_millis(
+                    top.password_queue_wait_ms.unwrap_or(2000),
+                ),
+                max_connections: top.max_connections.unwrap_or(4096).max(1),
+                header_read_timeout: Duration::from_secs(
+                    top.header_read_timeout_secs.unwrap_or(10).max(1),
+                ),
+                max_position_waits: top.max_position_waits.unwrap_or(1024).max(1),
+            },
         })
     }
 

@@ -10,12 +10,14 @@
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`http`]: what the HTTP services share (problem details, tracing, bearer tokens,
 //!   OpenAPI and Swagger UI);
+//! - [`files`]: owner-only folders and files for the embedded stores;
 //! - [`config`]: layered settings; [`telemetry`]: logging; [`metrics`]: Prometheus metrics
 //!   (the families, the process-wide registry, the metered event store).
 
 pub mod auth;
 pub mod config;
 pub mod event_store;
+pub mod files;
 pub mod http;
 pub mod kurrentdb;
 pub mod metrics;

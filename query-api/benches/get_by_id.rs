@@ -134,6 +134,7 @@ async fn main() {
         positions: Positions::default(),
         tokens: Tokens::new(&Secret::new("x".repeat(32)), Duration::from_secs(60)).unwrap(),
         max_wait: Duration::from_secs(1),
+        waits: Arc::new(tokio::sync::Semaphore::new(1024)),
     };
     let (router, _) = query_api::parts(state);
     let ours = serve(router).await;

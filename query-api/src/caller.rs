@@ -1,6 +1,10 @@
 //! Who is calling: the bearer token's user, checked against the user profiles read model so
-//! that a deactivated user is refused and role changes count.
+//! that a deactivated user is refused, role changes count, and a token older than the
+//! user's last password change is refused. A query that asks for `X-Min-Position` is checked
+//! against the profiles as of that position too, so a deactivation the client has seen
+//! answered is never overtaken by a read.
 
+use crate::consistency::MinPosition;
 use crate::state::QueryState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -51,12 +55,19 @@ impl FromRequestParts<QueryState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &QueryState) -> Result<Self, ApiError> {
         let claims = infra::http::bearer::claims(parts, &state.tokens)?;
+        let min = MinPosition::from_request_parts(parts, state).await?;
+        min.wait(state, &[state.versions.key(&Users)]).await?;
         let id = claims.sub.to_string();
         let users = state.versions.collection(&Users, USERS);
         let profile = state.read.get(&users, &id).await?;
         let roles = match profile.map(|d| serde_json::from_value::<UserDoc>(d.body)) {
             Some(Ok(user)) if user.status == "deactivated" => {
                 return Err(ApiError::Unauthorized("this account is deactivated".into()));
+            }
+            Some(Ok(user)) if claims.pwv < user.password_version => {
+                return Err(ApiError::Unauthorized(
+                    "the token was revoked by a password change; sign in again".into(),
+                ));
             }
             Some(Ok(user)) => user.roles.iter().filter_map(|r| r.parse().ok()).collect(),
             Some(Err(e)) => return Err(ApiError::Internal(format!("user profile {id}: {e}"))),

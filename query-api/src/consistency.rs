@@ -1,6 +1,11 @@
 //! Read-your-writes: a query may ask for "at least position N" (`X-Min-Position: N` or
 //! `?min_position=N`) and then answers only once every projection behind the route has
 //! applied N, or 504 after a bounded wait.
+//!
+//! A position must be an integer from 0 to 2^63 − 1 (the stores' range; else 400), and not
+//! past the head of the log (else 422 at once: no projection will ever reach it). The
+//! queries waiting at once are bounded (`waits`); past that bound they answer 503 with
+//! `Retry-After` instead of holding another connection.
 
 use crate::state::QueryState;
 use axum::extract::FromRequestParts;
@@ -19,11 +24,16 @@ pub const MIN_POSITION: HeaderName = HeaderName::from_static("x-min-position");
 pub struct MinPosition(pub Option<Position>);
 
 fn parse(raw: &str) -> Result<Position, ApiError> {
-    raw.trim().parse().map_err(|_| {
-        ApiError::Malformed(format!(
-            "min_position must be a non-negative integer, not {raw:?}"
-        ))
-    })
+    raw.trim()
+        .parse::<Position>()
+        .ok()
+        .filter(|p| i64::try_from(*p).is_ok())
+        .ok_or_else(|| {
+            ApiError::Malformed(format!(
+                "min_position must be an integer from 0 to {}, not {raw:?}",
+                i64::MAX
+            ))
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
@@ -51,12 +61,37 @@ impl MinPosition {
     /// position; 504 once the state's bound has passed.
     pub async fn wait(&self, state: &QueryState, keys: &[String]) -> Result<(), ApiError> {
         let Some(min) = self.0 else { return Ok(()) };
-        let deadline = Instant::now() + state.max_wait;
+        let mut behind = Vec::new();
         for key in keys {
+            if !reached(state, key, min).await? {
+                behind.push(key);
+            }
+        }
+        if behind.is_empty() {
+            return Ok(());
+        }
+        let head = state.events.head().await?;
+        if min > head {
+            return Err(ApiError::field(
+                "min_position",
+                format!("position {min} is past the head of the log ({head})"),
+            ));
+        }
+        let Ok(_place) = state.waits.try_acquire() else {
+            return Err(ApiError::Overloaded(
+                "too many queries are waiting for X-Min-Position; retry shortly".into(),
+            ));
+        };
+        let deadline = Instant::now() + state.max_wait;
+        for key in behind {
             wait_one(state, key, min, deadline).await?;
         }
         Ok(())
     }
+}
+
+async fn reached(state: &QueryState, key: &str, min: Position) -> Result<bool, ApiError> {
+    Ok(state.positions.position(key) >= min || state.read.checkpoint(key).await? >= min)
 }
 
 async fn wait_one(
@@ -67,7 +102,7 @@ async fn wait_one(
 ) -> Result<(), ApiError> {
     let mut watch = state.positions.watch(key);
     loop {
-        if state.positions.position(key) >= min || state.read.checkpoint(key).await? >= min {
+        if reached(state, key, min).await? {
             return Ok(());
         }
         if Instant::now() >= deadline {

@@ -9,6 +9,7 @@ use projections::ops::state::OpsState;
 use projections::runtime::{Positions, Versions};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// The shared state; cheap to clone.
 #[derive(Clone)]
@@ -28,4 +29,6 @@ pub struct QueryState {
     pub tokens: Tokens,
     /// The longest a query waits for `X-Min-Position` before answering 504.
     pub max_wait: Duration,
+    /// Places for queries waiting for `X-Min-Position`; a query that finds none answers 503.
+    pub waits: Arc<Semaphore>,
 }

@@ -156,11 +156,41 @@ async fn bad_query_parameters_are_400_problems() {
 }
 
 #[tokio::test]
-async fn a_position_not_reached_in_time_is_a_504() {
+async fn a_position_not_reached_in_time_is_a_504_and_one_past_the_head_a_422() {
+    use infra::event_store::{AppendRequest, EventMetadata, ExpectedVersion, NewEvent};
     let shop = spawn_with(|layer| layer.min_position_wait_ms = Some(200)).await;
+    // An event the catalog cannot read parks it there: it never reaches that position.
+    let poison = shop
+        .events
+        .append(AppendRequest {
+            stream: format!("product-{}", uuid::Uuid::now_v7()),
+            expected: ExpectedVersion::NoStream,
+            events: vec![NewEvent::new(
+                "ProductCreated",
+                1,
+                json!({"not": "a product"}),
+            )],
+            metadata: EventMetadata::new(chrono::Utc::now()),
+        })
+        .await
+        .unwrap();
+    let parked = shop
+        .get_at("/api/products", None, poison.last_position)
+        .await;
+    assert_problem(&parked, StatusCode::GATEWAY_TIMEOUT);
+    // A position the log has not reached yet is refused at once, naming the parameter.
     let head = shop.events.head().await.unwrap();
-    let answer = shop.get_at("/api/products", None, head + 1000).await;
-    assert_problem(&answer, StatusCode::GATEWAY_TIMEOUT);
+    let started = std::time::Instant::now();
+    let past = shop.get_at("/api/products", None, head + 1).await;
+    assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(past.body["errors"][0]["field"], "min_position");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "it did not wait"
+    );
+    // Beyond the stores' integer range: malformed.
+    let huge = shop.get_at("/api/products", None, u64::MAX).await;
+    assert_problem(&huge, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

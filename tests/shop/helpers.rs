@@ -1,11 +1,11 @@
 //! `spawn_shop()` and the vocabulary of the query tests.
 
 use command_services::checkout::provider::TestProvider;
-use infra::read_store::ReadStore;
 use ecommerce::embedded::Embedded;
 use infra::auth::Secret;
 use infra::config::{Layer, Settings};
 use infra::event_store::EventStore;
+use infra::read_store::ReadStore;
 use infra::read_store::sqlite::SqliteReadStore;
 use infra::sqlite::Durability;
 use infra::{SqliteConfig, SqliteEventStore};
@@ -57,6 +57,13 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
         admin_password: Some(Secret::new("admin password 1")),
         durability: Some(Durability::Normal),
         payment_retry_backoff_ms: Some(10),
+        // Sign-in limits are tested on their own; here every test signs in freely.
+        auth_rate_per_address: Some(0),
+        auth_rate_per_account: Some(0),
+        login_lockout_after: Some(0),
+        // Many sign-ins at once on a slow debug build: let them queue.
+        password_queue: Some(10_000),
+        password_queue_wait_ms: Some(60_000),
         ..Layer::default()
     };
     adjust(&mut layer);

@@ -97,7 +97,10 @@ async fn admins_rebuild_the_catalog_while_queries_keep_answering() {
     let switched = reads.load(Ordering::SeqCst);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while reads.load(Ordering::SeqCst) <= switched {
-        assert!(std::time::Instant::now() < deadline, "the reader never read");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never read"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     done.store(true, Ordering::SeqCst);

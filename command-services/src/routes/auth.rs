@@ -2,16 +2,15 @@
 
 use crate::claims;
 use crate::error::{ApiError, Problem};
+use crate::guard::ClientAddress;
 use crate::json::ApiJson;
 use crate::routes::users::verify;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use domain::user::User;
-use domain::values::{Email, PasswordHash};
-use infra::auth::Password;
+use domain::values::Email;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,27 +42,24 @@ pub struct TokenAnswer {
     pub expires_in: u64,
 }
 
-/// A hash to check against when the email is unknown, so that the answer takes as long as
-/// for a known one and timing does not reveal who is registered.
-fn decoy() -> Option<PasswordHash> {
-    static DECOY: OnceLock<Option<PasswordHash>> = OnceLock::new();
-    DECOY
-        .get_or_init(|| Password::parse("decoy password").ok()?.hash().ok())
-        .clone()
-}
-
-/// Sign in.
+/// Sign in. Limited per client address and per account; repeated failures lock the
+/// account's sign-in for a doubling time (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenAnswer),
         (status = 401, description = "Wrong email or password, or deactivated", body = Problem),
         (status = 422, description = "Missing fields", body = Problem),
+        (status = 429, description = "Too many sign-ins; see Retry-After", body = Problem),
+        (status = 503, description = "Too many password checks at once", body = Problem),
     ))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     body: ApiJson<LoginRequest>,
 ) -> Result<Json<TokenAnswer>, ApiError> {
     let denied = || ApiError::Unauthorized("wrong email or password".into());
+    let throttle = &state.guard.throttle;
+    throttle.admit(address, &body.value.email, true)?;
     let user = match Email::parse(&body.value.email) {
         Ok(email) => match claims::holder(&state, &format!("email:{email}")).await? {
             Some(id) => Some(state.users.load(&id.to_string()).await?.aggregate),
@@ -75,20 +71,26 @@ async fn login(
         .as_ref()
         .and_then(|u| u.state())
         .map(|s| s.password_hash.clone());
-    let Some(hash) = stored.clone().or_else(decoy) else {
-        return Err(ApiError::Internal("cannot build the decoy hash".into()));
-    };
-    let matches = verify(body.value.password.clone(), hash).await?;
-    let (Some(user), true, true) = (user, stored.is_some(), matches) else {
+    // An unknown email is checked against a decoy, so that timing does not tell who is
+    // registered.
+    let matches = verify(&state, &body.value.password, stored).await?;
+    let (Some(user), true) = (user, matches) else {
+        throttle.failed(&body.value.email);
         return Err(denied());
     };
+    throttle.succeeded(&body.value.email);
     let User::Active(user) = user else {
         return Err(ApiError::Unauthorized("this account is deactivated".into()));
     };
     let now = chrono::Utc::now().timestamp();
     let access_token = state
         .tokens
-        .issue(user.id, user.roles.into_iter().collect(), now)
+        .issue(
+            user.id,
+            user.roles.into_iter().collect(),
+            user.password_version,
+            now,
+        )
         .map_err(ApiError::Internal)?;
     Ok(Json(TokenAnswer {
         access_token,

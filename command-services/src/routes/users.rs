@@ -7,6 +7,7 @@ use crate::dto::{AddressDto, CommandAnswer, Fields, changed, created, path_id};
 use crate::error::{ApiError, Problem};
 use crate::executor::precheck;
 use crate::executor::{CommandMeta, Outcome};
+use crate::guard::ClientAddress;
 use crate::json::ApiJson;
 use crate::path::ApiPath;
 use crate::state::AppState;
@@ -14,7 +15,7 @@ use axum::extract::State;
 use axum::response::Response;
 use domain::user::{User, UserCommand};
 use domain::values::{Email, PasswordHash, PersonName, Reason, Role, UserId};
-use infra::auth::{Password, verify_password};
+use infra::auth::{Password, Secret};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use utoipa::ToSchema;
@@ -51,21 +52,28 @@ pub struct RegisterRequest {
         (status = 201, description = "Registered", body = CommandAnswer),
         (status = 409, description = "Email already registered", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
+        (status = 429, description = "Too many registrations from this address", body = Problem),
+        (status = 503, description = "Too many password hashes at once", body = Problem),
     ))]
 async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ctx: RequestContext,
     body: ApiJson<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let mut fields = Fields::new("");
     let email = fields.check("email", Email::parse(&body.value.email));
     let name = fields.check("name", PersonName::parse(&body.value.name));
-    let password = fields.check("password", Password::parse(&body.value.password));
+    let password = fields.check(
+        "password",
+        Password::parse_for(&body.value.password, &body.value.email),
+    );
     fields.finish()?;
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return Err(ApiError::Internal("fields missing after checks".into()));
     };
-    let hash = hash(password).await?;
+    state.guard.throttle.admit(address, email.as_str(), false)?;
+    let hash = hash(&state, password).await?;
     let id = UserId::from_uuid(ctx.new_id(None, "user"));
     let (claim, user) = (
         ctx.command(None, "claim", &body.digest),
@@ -77,19 +85,22 @@ async fn register(
     Ok(created("/api/users", id.as_uuid(), outcome))
 }
 
-/// Hashes in a blocking task: Argon2id is meant to be slow.
-pub async fn hash(password: Password) -> Result<PasswordHash, ApiError> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::Internal)
+/// Hashes on the bounded hashing pool: Argon2id is meant to be slow and memory-hard.
+pub async fn hash(state: &AppState, password: Password) -> Result<PasswordHash, ApiError> {
+    Ok(state.guard.hashing.hash(password).await?)
 }
 
-/// Verifies in a blocking task.
-pub async fn verify(plain: String, hash: PasswordHash) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || verify_password(&plain, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
+/// Checks a password on the bounded hashing pool; with no stored hash, against a decoy.
+pub async fn verify(
+    state: &AppState,
+    plain: &str,
+    stored: Option<PasswordHash>,
+) -> Result<bool, ApiError> {
+    Ok(state
+        .guard
+        .hashing
+        .verify(Secret::new(plain), stored)
+        .await?)
 }
 
 /// Claims the email, then registers the user; exactly one of concurrent registrations of an
@@ -160,7 +171,8 @@ pub struct UpdateMeRequest {
     pub password: Option<PasswordChange>,
 }
 
-/// Change your name, address or password.
+/// Change your name, address or password. A new password revokes every access token issued
+/// before it (this one too): sign in again.
 #[utoipa::path(patch, path = "/api/users/me", tag = "users", request_body = UpdateMeRequest,
     security(("bearer" = [])),
     responses(
@@ -168,10 +180,12 @@ pub struct UpdateMeRequest {
         (status = 401, description = "Not signed in", body = Problem),
         (status = 403, description = "Wrong current password", body = Problem),
         (status = 422, description = "Invalid fields or nothing to change", body = Problem),
+        (status = 429, description = "Too many wrong current passwords", body = Problem),
     ))]
 async fn update_me(
     State(state): State<AppState>,
     caller: Caller,
+    ClientAddress(client): ClientAddress,
     ctx: RequestContext,
     body: ApiJson<UpdateMeRequest>,
 ) -> Result<Response, ApiError> {
@@ -197,15 +211,22 @@ async fn update_me(
     let mut outcome = None;
     if let (Some(change), Some(new_password)) = (&request.password, new_password) {
         let user = state.users.load(&id).await?;
-        let current = user
+        let (current, email) = user
             .aggregate
             .state()
-            .map(|s| s.password_hash.clone())
+            .map(|s| (s.password_hash.clone(), s.email.to_string()))
             .ok_or_else(|| ApiError::NotFound("no such user".into()))?;
-        if !verify(change.current.clone(), current).await? {
+        Password::parse_for(&change.new, &email)
+            .map_err(|e| ApiError::field("password.new", e.to_string()))?;
+        // A stolen token must not let anyone guess the password at full speed.
+        let throttle = &state.guard.throttle;
+        throttle.admit(client, &email, true)?;
+        if !verify(&state, &change.current, Some(current)).await? {
+            throttle.failed(&email);
             return Err(ApiError::Forbidden("the current password is wrong".into()));
         }
-        let password_hash = hash(new_password).await?;
+        throttle.succeeded(&email);
+        let password_hash = hash(&state, new_password).await?;
         let meta = ctx.command(Some(caller.id), "password", &body.digest);
         let command = UserCommand::ChangePassword { password_hash };
         outcome = Some(state.users.execute(&meta, &id, command).await?);

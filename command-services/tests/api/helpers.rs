@@ -55,6 +55,13 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> TestApp {
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         durability: Some(Durability::Normal),
+        // Sign-in limits are tested on their own; here every test signs in freely.
+        auth_rate_per_address: Some(0),
+        auth_rate_per_account: Some(0),
+        login_lockout_after: Some(0),
+        // Many sign-ins at once on a slow debug build: let them queue.
+        password_queue: Some(10_000),
+        password_queue_wait_ms: Some(60_000),
         ..Layer::default()
     };
     adjust(&mut layer);

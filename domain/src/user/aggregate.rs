@@ -33,6 +33,10 @@ pub struct UserState {
     pub roles: BTreeSet<Role>,
     /// Default shipping address.
     pub address: Option<Address>,
+    /// How many times the password was changed: access tokens carry the generation they
+    /// were issued under, and an older one is refused.
+    #[serde(default)]
+    pub password_version: u32,
 }
 
 impl User {
@@ -140,6 +144,7 @@ impl Decider for User {
                     password_hash,
                     roles,
                     address: None,
+                    password_version: 0,
                 });
             }
             E::UserDeactivated { .. } => {
@@ -155,7 +160,10 @@ impl Decider for User {
                         s.name = name;
                         s.address = address;
                     }
-                    E::UserPasswordChanged { password_hash } => s.password_hash = password_hash,
+                    E::UserPasswordChanged { password_hash } => {
+                        s.password_hash = password_hash;
+                        s.password_version = s.password_version.saturating_add(1);
+                    }
                     E::UserRolesChanged { roles } => s.roles = roles,
                     E::UserRegistered { .. } | E::UserDeactivated { .. } => {}
                 }

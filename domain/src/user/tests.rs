@@ -252,6 +252,7 @@ fn events_shape_the_state_and_deactivation_keeps_it() {
     assert_eq!(state.name, name("Ann Lee"));
     assert_eq!(state.address, Some(address()));
     assert_eq!(state.password_hash, hash("bmV3"));
+    assert_eq!(state.password_version, 1, "one password change");
     assert_eq!(state.roles, roles(&[Role::Auditor]));
 }
 

@@ -2,7 +2,9 @@
 //!
 //! The token proves who the caller is. Whether the user is still active, and which roles
 //! they hold now, is checked on every request by the services, so deactivation and role
-//! changes take effect at once.
+//! changes take effect at once. A token also carries the generation of the user's password
+//! (`pwv`, the number of password changes when it was issued): a password change moves the
+//! generation on, and the services refuse every token of an older one.
 
 use super::Secret;
 use domain::values::{Role, UserId};
@@ -25,6 +27,10 @@ pub struct Claims {
     pub exp: i64,
     /// Always `ecommerce`.
     pub iss: String,
+    /// The password generation the token was issued under (0 before any change; tokens
+    /// issued before this claim existed read as 0).
+    #[serde(default)]
+    pub pwv: u32,
 }
 
 /// Why a token was not accepted.
@@ -68,14 +74,22 @@ impl Tokens {
         self.ttl
     }
 
-    /// A token for `user` at `now` (seconds since the epoch).
-    pub fn issue(&self, user: UserId, roles: Vec<Role>, now: i64) -> Result<String, String> {
+    /// A token for `user` at `now` (seconds since the epoch), under the password generation
+    /// `pwv`.
+    pub fn issue(
+        &self,
+        user: UserId,
+        roles: Vec<Role>,
+        pwv: u32,
+        now: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
             sub: user,
             roles,
             iat: now,
             exp: now.saturating_add(i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX)),
             iss: ISSUER.to_owned(),
+            pwv,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| e.to_string())
@@ -111,17 +125,18 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let t = tokens("a");
-        let token = t.issue(user(), vec![Role::Admin], now()).unwrap();
+        let token = t.issue(user(), vec![Role::Admin], 3, now()).unwrap();
         let claims = t.verify(&token).unwrap();
         assert_eq!(claims.sub, user());
         assert_eq!(claims.roles, vec![Role::Admin]);
         assert_eq!(claims.exp - claims.iat, 900);
+        assert_eq!(claims.pwv, 3);
     }
 
     #[test]
     fn another_secret_or_a_changed_token_is_invalid() {
         let token = tokens("a")
-            .issue(user(), vec![Role::Customer], now())
+            .issue(user(), vec![Role::Customer], 0, now())
             .unwrap();
         assert_eq!(tokens("b").verify(&token), Err(TokenError::Invalid));
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
@@ -132,6 +147,7 @@ mod tests {
             iat: now(),
             exp: now() + 900,
             iss: ISSUER.into(),
+            pwv: 0,
         };
         use base64::Engine as _;
         parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -164,7 +180,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let t = tokens("a");
-        let token = t.issue(user(), vec![], now() - 3600).unwrap();
+        let token = t.issue(user(), vec![], 0, now() - 3600).unwrap();
         assert_eq!(t.verify(&token), Err(TokenError::Expired));
     }
 }

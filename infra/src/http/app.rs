@@ -1,9 +1,10 @@
 //! The finishing layers every HTTP service shares: the OpenAPI base (title, bearer auth),
 //! Swagger UI at `/api-docs` with the document at `/api-docs/openapi.json` (assets served
 //! from the binary), `GET /metrics`, problem details for unknown routes and methods, a body
-//! limit, a request timeout, panics as problems, request metrics, and request ids with
-//! tracing.
+//! limit, a request timeout, panics as problems, request metrics, request ids with tracing,
+//! and the security headers.
 
+use super::headers::security_headers;
 use super::metrics::{MetricsDoc, record_request, scrape};
 use super::{ApiError, Problem, trace_request};
 use axum::Router;
@@ -77,6 +78,7 @@ pub fn finish(router: Router, mut openapi: OpenApi, limits: Limits) -> Router {
         .layer(middleware::from_fn_with_state(limits.timeout, timeout))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(record_request))
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(trace_request))
 }
 

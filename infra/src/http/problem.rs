@@ -95,6 +95,18 @@ pub enum ApiError {
     /// A store is unreachable or busy; retry later.
     #[error("a store is unavailable, retry later")]
     Unavailable(String),
+    /// This process has more of this work than it takes at once (password hashing, waits
+    /// for read models); retry in a second.
+    #[error("{0}")]
+    Overloaded(String),
+    /// The caller sent too many requests (a rate limit or a sign-in lockout).
+    #[error("{detail}")]
+    TooManyRequests {
+        /// Which limit.
+        detail: String,
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
     /// A bug or corrupt data; logged, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -152,6 +164,12 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
             }
+            ApiError::Overloaded(_) => (S::SERVICE_UNAVAILABLE, "overloaded", "Overloaded"),
+            ApiError::TooManyRequests { .. } => (
+                S::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -198,6 +216,12 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            ApiError::Overloaded(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+            }
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
@@ -216,6 +240,15 @@ impl From<ValueError> for ApiError {
             | ValueError::Invalid { field, .. } => *field,
         };
         ApiError::field(field, error.to_string())
+    }
+}
+
+impl From<crate::auth::HashError> for ApiError {
+    fn from(error: crate::auth::HashError) -> Self {
+        match error {
+            crate::auth::HashError::Busy => ApiError::Overloaded(error.to_string()),
+            crate::auth::HashError::Failed(detail) => ApiError::Internal(detail),
+        }
     }
 }
 

@@ -29,6 +29,10 @@ pub struct UserDoc {
     pub registered_at: String,
     /// When the profile last changed.
     pub updated_at: String,
+    /// How many times the password was changed; access tokens of an older generation are
+    /// refused.
+    #[serde(default)]
+    pub password_version: u32,
 }
 
 /// The user profiles projection.
@@ -68,6 +72,7 @@ impl Projection for Users {
                 status: "active".into(),
                 registered_at: at.clone(),
                 updated_at: at,
+                password_version: 0,
             };
             return docs.put(USERS, id, &doc);
         }
@@ -81,7 +86,10 @@ impl Projection for Users {
                     doc.roles = roles.iter().map(|r| r.as_str().to_owned()).collect();
                 }
                 UserEvent::UserDeactivated { .. } => doc.status = "deactivated".into(),
-                UserEvent::UserRegistered { .. } | UserEvent::UserPasswordChanged { .. } => {}
+                UserEvent::UserPasswordChanged { .. } => {
+                    doc.password_version = doc.password_version.saturating_add(1);
+                }
+                UserEvent::UserRegistered { .. } => {}
             }
             doc.updated_at = at;
         })

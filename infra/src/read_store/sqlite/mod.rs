@@ -54,11 +54,9 @@ impl SqliteReadStore {
     /// can always be rebuilt, and a batch and its checkpoint are lost or kept together.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ReadStoreError> {
         let path: PathBuf = path.as_ref().to_owned();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                ReadStoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
+        crate::files::private_file(&path).map_err(|e| {
+            ReadStoreError::Unavailable(format!("cannot create {}: {e}", path.display()))
+        })?;
         let conn = Connection::open(&path).map_err(from_sql)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(from_sql)?;
