@@ -129,7 +129,11 @@ impl Throttle {
     }
 
     fn sweep(&self) {
-        if !self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(SWEEP_EVERY) {
+        if !self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
             return;
         }
         if let Some(addresses) = &self.addresses {

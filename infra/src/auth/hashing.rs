@@ -4,11 +4,11 @@
 //! can ask for one with every login. So the work runs on a fixed set of threads (about one per
 //! core) fed by a bounded queue: a request waits in the queue for at most `wait`, and is
 //! refused with [`HashError::Busy`] (answered 503 with `Retry-After`) when the queue is full
-//! or the wait runs out. A fixed set of threads also bounds what the allocator keeps: each
-//! thread reuses its own arena, where the blocking pool's many threads each kept one.
+//! or the wait runs out. Each thread keeps its Argon2 working memory and reuses it (see
+//! [`super::argon`]), so the pool holds `workers` × 19 MiB however many sign-ins come.
 
 use super::Password;
-use super::password::verify;
+use super::argon::{self, Memory};
 use super::secret::Secret;
 use domain::values::PasswordHash;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -50,7 +50,7 @@ impl Default for HashingLimits {
     }
 }
 
-type Work = Box<dyn FnOnce() + Send>;
+type Work = Box<dyn FnOnce(&mut Memory) + Send>;
 
 struct Job {
     deadline: Instant,
@@ -99,7 +99,7 @@ impl Hashing {
     /// Runs `f` on a hashing thread, or refuses when the pool is saturated.
     async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, HashError> {
         // Dropped unanswered: it waited past its deadline.
         self.submit(f)?.await.map_err(|_| HashError::Busy)
@@ -108,13 +108,13 @@ impl Hashing {
     /// Queues `f`, or refuses at once when the queue is full.
     fn submit<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<oneshot::Receiver<T>, HashError> {
         let (answer, answered) = oneshot::channel();
         let job = Job {
             deadline: Instant::now() + self.wait,
-            work: Box::new(move || {
-                let _ = answer.send(f());
+            work: Box::new(move |memory| {
+                let _ = answer.send(f(memory));
             }),
         };
         match self.jobs.try_send(job) {
@@ -128,7 +128,7 @@ impl Hashing {
 
     /// Hashes a password that met the policy.
     pub async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
-        self.run(move || password.hash())
+        self.run(move |memory| argon::hash(password.secret(), memory))
             .await?
             .map_err(HashError::Failed)
     }
@@ -140,10 +140,10 @@ impl Hashing {
         plain: Secret,
         stored: Option<PasswordHash>,
     ) -> Result<bool, HashError> {
-        self.run(move || match stored {
-            Some(hash) => Ok(verify(plain.expose(), &hash)),
-            None => decoy().map(|hash| {
-                verify(plain.expose(), &hash);
+        self.run(move |memory| match stored {
+            Some(hash) => Ok(argon::verify(&plain, &hash, memory)),
+            None => decoy(memory).map(|hash| {
+                argon::verify(&plain, &hash, memory);
                 false
             }),
         })
@@ -152,19 +152,16 @@ impl Hashing {
 }
 
 /// A hash to check against when the account is unknown; made once, on a hashing thread.
-fn decoy() -> Result<PasswordHash, HashError> {
+fn decoy(memory: &mut Memory) -> Result<PasswordHash, HashError> {
     static DECOY: OnceLock<Result<PasswordHash, String>> = OnceLock::new();
     DECOY
-        .get_or_init(|| {
-            Password::parse("a decoy password nobody has")
-                .map_err(|e| e.to_string())?
-                .hash()
-        })
+        .get_or_init(|| argon::hash(&Secret::new("a decoy password nobody has"), memory))
         .clone()
         .map_err(HashError::Failed)
 }
 
 fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut memory = Memory::new();
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
@@ -173,7 +170,7 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         let Ok(job) = job else { return };
         // Past its deadline the caller has been told to come back: drop it unrun.
         if Instant::now() <= job.deadline {
-            (job.work)();
+            (job.work)(&mut memory);
         }
     }
 }
@@ -202,7 +199,7 @@ mod tests {
         let hashing = hashing.clone();
         let slow = tokio::spawn(async move {
             hashing
-                .run(move || {
+                .run(move |_| {
                     let _ = started.send(());
                     let _ = released.recv();
                 })
@@ -230,12 +227,12 @@ mod tests {
         // a third request is refused.
         let hashing = pool(1, 1, Duration::from_secs(30));
         let (slow, release) = hold(&hashing).await;
-        let waiting = hashing.submit(|| 2).unwrap();
-        assert_eq!(hashing.submit(|| 3).err(), Some(HashError::Busy));
+        let waiting = hashing.submit(|_| 2).unwrap();
+        assert_eq!(hashing.submit(|_| 3).err(), Some(HashError::Busy));
         release.send(()).unwrap();
         assert_eq!(slow.await.unwrap(), Ok(()));
         assert_eq!(waiting.await, Ok(2));
-        assert_eq!(hashing.run(|| 7).await, Ok(7));
+        assert_eq!(hashing.run(|_| 7).await, Ok(7));
     }
 
     #[tokio::test]
@@ -247,7 +244,7 @@ mod tests {
             let (hashing, ran) = (hashing.clone(), ran.clone());
             tokio::spawn(async move {
                 hashing
-                    .run(move || ran.store(true, std::sync::atomic::Ordering::SeqCst))
+                    .run(move |_| ran.store(true, std::sync::atomic::Ordering::SeqCst))
                     .await
             })
         };

@@ -2,6 +2,7 @@
 //! hashing on a bounded pool, the password policy, signed access tokens, and the keyed
 //! fingerprint of requests that the idempotency records keep.
 
+mod argon;
 mod fingerprint;
 mod hashing;
 mod password;
@@ -10,6 +11,6 @@ mod token;
 
 pub use fingerprint::Fingerprints;
 pub use hashing::{HashError, Hashing, HashingLimits};
-pub use password::{Password, verify as verify_password};
+pub use password::Password;
 pub use secret::{MIN_SECRET_BYTES, SECRET_FILE, Secret, jwt_secret};
 pub use token::{Claims, TokenError, Tokens};

@@ -8,10 +8,7 @@
 //! eight spaces) is refused too, as is a password equal to the account's email.
 
 use super::Secret;
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash as Phc;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use domain::values::{PasswordHash, ValueError};
+use domain::values::ValueError;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -82,23 +79,9 @@ impl Password {
         Ok(password)
     }
 
-    /// Hashes with Argon2id (default parameters, random salt). CPU-heavy: call it from a
-    /// blocking task.
-    pub fn hash(&self) -> Result<PasswordHash, String> {
-        let phc = Argon2::default()
-            .hash_password(self.0.expose().as_bytes())
-            .map_err(|e| e.to_string())?;
-        PasswordHash::parse(&phc.to_string()).map_err(|e| e.to_string())
-    }
-}
-
-/// True when `plain` matches the stored hash. CPU-heavy, like [`Password::hash`].
-pub fn verify(plain: &str, stored: &PasswordHash) -> bool {
-    match Phc::new(stored.as_str()) {
-        Ok(phc) => Argon2::default()
-            .verify_password(plain.as_bytes(), &phc)
-            .is_ok(),
-        Err(_) => false,
+    /// The plain password, for the hashing pool only.
+    pub(super) fn secret(&self) -> &Secret {
+        &self.0
     }
 }
 
@@ -153,15 +136,5 @@ mod tests {
         assert!(Password::parse_for("Ann.Lee.Shop@example.com", email).is_err());
         assert!(Password::parse_for("ann.lee.shop", email).is_err());
         assert!(Password::parse_for("correct horse battery", email).is_ok());
-    }
-
-    #[test]
-    fn hashes_are_argon2id_salted_and_verify() {
-        let password = Password::parse("correct horse").unwrap();
-        let (a, b) = (password.hash().unwrap(), password.hash().unwrap());
-        assert!(a.as_str().starts_with("$argon2id$"));
-        assert_ne!(a, b, "each hash has its own salt");
-        assert!(verify("correct horse", &a));
-        assert!(!verify("correct horse!", &a));
     }
 }
