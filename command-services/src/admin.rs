@@ -5,10 +5,10 @@
 //! elevated by it. Promoting an existing account is a separate, explicit operator step,
 //! [`grant_role`], recorded in the log with who did it.
 
-use crate::claims;
 use crate::error::ApiError;
 use crate::executor::{CommandMeta, Outcome};
-use crate::routes::users::{hash, register_user, verify};
+use crate::passwords::{hash, user_by_email as find, verify};
+use crate::routes::users::register_user;
 use crate::state::AppState;
 use domain::user::{User, UserCommand, UserState};
 use domain::values::{Email, PersonName, Role, UserId};
@@ -27,29 +27,21 @@ pub enum AdminOutcome {
     Exists(UserId),
 }
 
-/// The user holding `email`, if any.
-pub async fn find(state: &AppState, email: &Email) -> Result<Option<UserState>, ApiError> {
-    let Some(id) = claims::holder(state, &format!("email:{email}")).await? else {
-        return Ok(None);
-    };
-    let user = state.users.load(&id.to_string()).await?;
-    Ok(user.aggregate.state().cloned())
-}
-
 /// Registers a new admin account with `password`, unless the email is taken: then the
 /// account is left exactly as it is, and the outcome says whether it is an admin that the
-/// operator's password opens.
+/// operator's password opens. The password policy applies to a new account only, so a
+/// configured admin that exists keeps working when the policy tightens.
 pub async fn create_admin(
     state: &AppState,
     email: &str,
     plain: &str,
 ) -> Result<AdminOutcome, ApiError> {
     let email = Email::parse(email)?;
-    let password = Password::parse_for(plain, email.as_str())?;
-    let actor = "system:create-admin";
     if let Some(existing) = find(state, &email).await? {
         return existing_outcome(state, &existing, plain).await;
     }
+    let password = Password::parse_for(plain, email.as_str())?;
+    let actor = "system:create-admin";
     let password_hash = hash(state, password).await?;
     let name = PersonName::parse("Administrator")?;
     let id = UserId::from_uuid(uuid::Uuid::now_v7());
@@ -104,7 +96,9 @@ pub enum GrantOutcome {
     AlreadyHeld(UserId),
 }
 
-/// Adds `role` to the account with `email`, recording `by` as who did it.
+/// Adds `role` to the account with `email`, recording `by` as who did it. The change is
+/// appended at the version it was decided on, so a concurrent role change is never undone
+/// (409: run it again).
 pub async fn grant_role(
     state: &AppState,
     email: &str,
@@ -117,22 +111,29 @@ pub async fn grant_role(
             "no account has the email {email}"
         )));
     };
-    let loaded = state.users.load(&existing.id.to_string()).await?;
-    if let User::Deactivated(_) = loaded.aggregate {
-        return Err(ApiError::field("email", "this account is deactivated"));
-    }
-    if existing.roles.contains(&role) {
+    let id = existing.id.to_string();
+    let loaded = state.users.load(&id).await?;
+    let current = match &loaded.aggregate {
+        User::Active(current) => current,
+        User::Deactivated(_) => {
+            return Err(ApiError::field("email", "this account is deactivated"));
+        }
+        User::Unknown => {
+            return Err(ApiError::NotFound(format!(
+                "no account has the email {email}"
+            )));
+        }
+    };
+    if current.roles.contains(&role) {
         return Ok(GrantOutcome::AlreadyHeld(existing.id));
     }
-    let mut roles = existing.roles.clone();
+    let mut roles = current.roles.clone();
     roles.insert(role);
+    let mut meta = CommandMeta::system(by);
+    meta.expected = Some(loaded.version);
     let outcome = state
         .users
-        .execute(
-            &CommandMeta::system(by),
-            &existing.id.to_string(),
-            UserCommand::SetRoles { roles },
-        )
+        .execute(&meta, &id, UserCommand::SetRoles { roles })
         .await?;
     Ok(GrantOutcome::Granted(existing.id, outcome))
 }

@@ -34,6 +34,8 @@ pub struct Outcome {
     pub version: Version,
     /// The global position of its last event (the one just appended, if any).
     pub position: Position,
+    /// True when this was a retried `Idempotency-Key`: the first run's answer, nothing new.
+    pub replayed: bool,
 }
 
 /// How to run a command: its metadata (with the command id) and the client's `If-Match`.
@@ -212,6 +214,7 @@ where
                 let reached = Outcome {
                     version: loaded.version,
                     position: loaded.position,
+                    replayed: false,
                 };
                 return Ok((reached, Done::Unchanged));
             }
@@ -233,6 +236,7 @@ where
                     let reached = Outcome {
                         version: outcome.last_version,
                         position: outcome.last_position,
+                        replayed: false,
                     };
                     self.remember(
                         id,
@@ -283,6 +287,7 @@ where
         Ok(Outcome {
             version: first.last_version,
             position: first.last_position,
+            replayed: true,
         })
     }
 }

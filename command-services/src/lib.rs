@@ -14,7 +14,7 @@
 //! - [`claims`]: unique emails and SKUs; [`admin`]: the first admin and role grants;
 //!   [`state`]: shared state;
 //! - [`guard`]: password hashing, sign-in limits ([`throttle`]), client addresses and request
-//!   fingerprints.
+//!   fingerprints; [`passwords`]: hashing and checking at the edge, retries that set one.
 
 pub mod admin;
 pub mod app;
@@ -27,6 +27,7 @@ pub mod error;
 pub mod executor;
 pub mod guard;
 pub mod json;
+pub mod passwords;
 pub mod path;
 pub mod routes;
 pub mod server;

@@ -104,6 +104,7 @@ impl App {
             limits: ServeLimits {
                 max_connections: settings.load.max_connections,
                 header_read_timeout: settings.load.header_read_timeout,
+                drain: settings.request_timeout,
             },
         })
     }

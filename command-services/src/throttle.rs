@@ -5,13 +5,18 @@
 //! - a lockout that grows after repeated failed sign-ins of one account: after
 //!   `lockout_after` failures in a row, each further failure locks the account's sign-in for
 //!   twice as long as the one before (1 s, 2 s, 4 s, … up to `lockout_max`); a success
-//!   clears it. A locked sign-in is refused without hashing.
+//!   clears it, and so does a quiet `lockout_max` without failures. A locked sign-in is
+//!   refused without hashing.
+//!
+//! Accounts are keyed by the normalised email (at most 254 characters); every text that is
+//! not an email shares one key, so the keys an attacker can make are bounded in size too.
 //!
 //! Each refusal is a 429 problem with `Retry-After`. A rate of 0 turns that limit off. The
 //! state is in memory, per process, and bounded: idle keys are dropped as they expire, and
 //! the failure counts are an LRU of [`MAX_ACCOUNTS`] accounts.
 
 use crate::error::ApiError;
+use domain::values::Email;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use lru::LruCache;
@@ -68,7 +73,13 @@ impl AuthLimits {
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
+    last: Instant,
     locked_until: Option<Instant>,
+}
+
+/// The key of an account: its normalised email, or one shared key for anything else.
+fn account_key(email: &str) -> String {
+    Email::parse(email).map_or_else(|_| "(not an email)".to_owned(), |e| e.to_string())
 }
 
 /// The limiter state of one process.
@@ -164,7 +175,7 @@ impl Throttle {
                 not_until.wait_time_from(now),
             ));
         }
-        let account = email.trim().to_lowercase();
+        let account = account_key(email);
         if sign_in && let Some(wait) = self.locked_for(&account) {
             return Err(too_many(
                 "too many failed sign-ins for this account; retry later",
@@ -194,14 +205,20 @@ impl Throttle {
         if self.limits.lockout_after == 0 {
             return;
         }
-        let account = email.trim().to_lowercase();
+        let now = Instant::now();
         let Ok(mut failures) = self.failures.lock() else {
             return;
         };
-        let entry = failures.get_or_insert_mut(account, || Failures {
+        let entry = failures.get_or_insert_mut(account_key(email), || Failures {
             count: 0,
+            last: now,
             locked_until: None,
         });
+        // A quiet spell as long as the longest lockout forgives the earlier failures.
+        if now.duration_since(entry.last) > self.limits.lockout_max {
+            entry.count = 0;
+        }
+        entry.last = now;
         entry.count = entry.count.saturating_add(1);
         if let Some(over) = entry.count.checked_sub(self.limits.lockout_after) {
             let lock = Duration::from_secs(1u64 << over.min(20)).min(self.limits.lockout_max);
@@ -212,7 +229,7 @@ impl Throttle {
     /// Records a successful sign-in: the account's failures are forgotten.
     pub fn succeeded(&self, email: &str) {
         if let Ok(mut failures) = self.failures.lock() {
-            failures.pop(&email.trim().to_lowercase());
+            failures.pop(&account_key(email));
         }
     }
 }
@@ -279,6 +296,28 @@ mod tests {
             status(throttle.admit(ip("10.0.0.3"), "bob@x.io", true)),
             None
         );
+    }
+
+    #[test]
+    fn anything_that_is_not_an_email_shares_one_account_key() {
+        assert_eq!(account_key(" Ann@Example.COM "), "ann@example.com");
+        assert_eq!(
+            account_key(&"x".repeat(60_000)),
+            account_key("not an email")
+        );
+    }
+
+    #[test]
+    fn a_quiet_spell_forgives_earlier_failures() {
+        let throttle = Throttle::new(AuthLimits {
+            lockout_after: 2,
+            lockout_max: Duration::from_millis(50),
+            ..AuthLimits::off()
+        });
+        throttle.failed("ann@x.io");
+        std::thread::sleep(Duration::from_millis(120));
+        throttle.failed("ann@x.io");
+        assert_eq!(status(throttle.admit(None, "ann@x.io", true)), None);
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Makes sure the file at `path` exists and is owner-only (its folder is made with
-/// [`private_dir`]).
+/// Makes sure the SQLite database at `path` exists and is owner-only, with its `-wal` and
+/// `-shm` files if they exist already (its folder is made with [`private_dir`]).
 pub fn private_file(path: &Path) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         private_dir(parent)?;
@@ -50,14 +50,30 @@ pub fn private_file(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     drop(options.open(path)?);
+    tighten(path)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut beside = path.as_os_str().to_owned();
+        beside.push(suffix);
+        match tighten(Path::new(&beside)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// Makes an existing file owner-only if it is not.
+pub fn tighten(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)?;
         if meta.permissions().mode() & 0o077 != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
         }
     }
+    #[cfg(not(unix))]
+    let _ = meta;
     Ok(())
 }
 
@@ -93,13 +109,22 @@ mod tests {
     }
 
     #[test]
-    fn a_looser_file_is_tightened_and_keeps_its_content() {
+    fn a_looser_file_and_its_wal_are_tightened_and_keep_their_content() {
         let root = tempfile::tempdir().unwrap();
         let file = root.path().join("read.db");
-        std::fs::write(&file, b"kept").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let wal = root.path().join("read.db-wal");
+        for f in [&file, &wal] {
+            std::fs::write(f, b"kept").unwrap();
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
         private_file(&file).unwrap();
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(std::fs::read(&file).unwrap(), b"kept");
+        for f in [&file, &wal] {
+            assert_eq!(mode(f), 0o600);
+            assert_eq!(std::fs::read(f).unwrap(), b"kept");
+        }
+        assert!(
+            !root.path().join("read.db-shm").exists(),
+            "nothing is created beside it"
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! that a deactivated user is refused, role changes count, and a token older than the
 //! user's last password change is refused. A query that asks for `X-Min-Position` is checked
 //! against the profiles as of that position too, so a deactivation the client has seen
-//! answered is never overtaken by a read.
+//! answered is never overtaken by a read. A profile not projected yet is waited for (up to
+//! the head of the log as it is then), never replaced by the token's claims.
 
 use crate::consistency::MinPosition;
 use crate::state::QueryState;
@@ -56,10 +57,18 @@ impl FromRequestParts<QueryState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &QueryState) -> Result<Self, ApiError> {
         let claims = infra::http::bearer::claims(parts, &state.tokens)?;
         let min = MinPosition::from_request_parts(parts, state).await?;
-        min.wait(state, &[state.versions.key(&Users)]).await?;
+        let key = state.versions.key(&Users);
+        min.wait(state, std::slice::from_ref(&key)).await?;
         let id = claims.sub.to_string();
         let users = state.versions.collection(&Users, USERS);
-        let profile = state.read.get(&users, &id).await?;
+        let mut profile = state.read.get(&users, &id).await?;
+        if profile.is_none() {
+            // Signed in before the profile was projected (or the model is being rebuilt):
+            // wait for the log as it is now, then look again; never trust the token alone.
+            let head = state.events.head().await?;
+            MinPosition(Some(head)).wait(state, &[key]).await?;
+            profile = state.read.get(&users, &id).await?;
+        }
         let roles = match profile.map(|d| serde_json::from_value::<UserDoc>(d.body)) {
             Some(Ok(user)) if user.status == "deactivated" => {
                 return Err(ApiError::Unauthorized("this account is deactivated".into()));
@@ -71,8 +80,11 @@ impl FromRequestParts<QueryState> for Caller {
             }
             Some(Ok(user)) => user.roles.iter().filter_map(|r| r.parse().ok()).collect(),
             Some(Err(e)) => return Err(ApiError::Internal(format!("user profile {id}: {e}"))),
-            // Signed in before the profile was projected: the token's roles stand.
-            None => claims.roles.into_iter().collect(),
+            None => {
+                return Err(ApiError::Unauthorized(
+                    "the token's user does not exist".into(),
+                ));
+            }
         };
         Ok(Caller { id, roles })
     }

@@ -154,3 +154,87 @@ async fn an_idempotency_key_sent_to_another_route_is_refused_and_appends_nothing
     assert_eq!(bobs.status, StatusCode::CREATED);
     assert_ne!(bobs.id(), opened.id());
 }
+
+#[tokio::test]
+async fn a_retry_that_sets_another_password_is_another_request() {
+    let shop = spawn_shop().await;
+    // Registration: the retry with the same password gets the first answer; with another
+    // password it is refused, and the first password stays.
+    let key = [("Idempotency-Key", "register-ann")];
+    let body =
+        |password: &str| json!({"email": "ann@example.com", "password": password, "name": "Ann"});
+    let first = shop
+        .send(Method::POST, "/api/users", None, Some(body(PASSWORD)), &key)
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let head = shop.events.head().await.unwrap();
+    let again = shop
+        .send(Method::POST, "/api/users", None, Some(body(PASSWORD)), &key)
+        .await;
+    assert_eq!(
+        (again.status, again.id()),
+        (StatusCode::CREATED, first.id())
+    );
+    let other = shop
+        .send(
+            Method::POST,
+            "/api/users",
+            None,
+            Some(body("another good secret")),
+            &key,
+        )
+        .await;
+    assert_problem(&other, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        other.body["type"],
+        "urn:ecommerce:problem:idempotency-key-reused"
+    );
+    assert_eq!(shop.events.head().await.unwrap(), head);
+    let token = shop.login("ann@example.com", PASSWORD).await;
+
+    // A password change: the same retry replays, another new password is refused.
+    let key = [("Idempotency-Key", "change-1")];
+    let change = |new: &str| json!({"password": {"current": PASSWORD, "new": new}});
+    let changed = shop
+        .send(
+            Method::PATCH,
+            "/api/users/me",
+            Some(&token),
+            Some(change("my new secret")),
+            &key,
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let fresh = shop.login("ann@example.com", "my new secret").await;
+    let head = shop.events.head().await.unwrap();
+    let retry = shop
+        .send(
+            Method::PATCH,
+            "/api/users/me",
+            Some(&fresh),
+            Some(change("my new secret")),
+            &key,
+        )
+        .await;
+    assert_eq!(
+        (retry.status, retry.body.clone()),
+        (StatusCode::OK, changed.body.clone())
+    );
+    let different = shop
+        .send(
+            Method::PATCH,
+            "/api/users/me",
+            Some(&fresh),
+            Some(change("yet another secret")),
+            &key,
+        )
+        .await;
+    assert_problem(&different, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        shop.events.head().await.unwrap(),
+        head,
+        "nothing was appended"
+    );
+    // The new password still opens the account (login panics otherwise).
+    shop.login("ann@example.com", "my new secret").await;
+}

@@ -4,7 +4,7 @@ use crate::claims;
 use crate::error::{ApiError, Problem};
 use crate::guard::ClientAddress;
 use crate::json::ApiJson;
-use crate::routes::users::verify;
+use crate::passwords::verify;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -9,13 +9,14 @@ use crate::executor::precheck;
 use crate::executor::{CommandMeta, Outcome};
 use crate::guard::ClientAddress;
 use crate::json::ApiJson;
+use crate::passwords;
 use crate::path::ApiPath;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use domain::user::{User, UserCommand};
 use domain::values::{Email, PasswordHash, PersonName, Reason, Role, UserId};
-use infra::auth::{Password, Secret};
+use infra::auth::Password;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use utoipa::ToSchema;
@@ -73,34 +74,27 @@ async fn register(
         return Err(ApiError::Internal("fields missing after checks".into()));
     };
     state.guard.throttle.admit(address, email.as_str(), false)?;
-    let hash = hash(&state, password).await?;
     let id = UserId::from_uuid(ctx.new_id(None, "user"));
     let (claim, user) = (
         ctx.command(None, "claim", &body.digest),
         ctx.command(None, "register", &body.digest),
     );
+    let existing = match passwords::retried(&state, &claim).await? {
+        true => passwords::user_by_email(&state, &email).await?,
+        false => None,
+    };
+    let hash = match existing {
+        // A retry whose first run registered this email: it must carry the same password.
+        Some(first) => {
+            passwords::same_as_first(&state, &body.value.password, &first.password_hash).await?;
+            first.password_hash
+        }
+        None => passwords::hash(&state, password).await?,
+    };
     let roles = BTreeSet::from([Role::Customer]);
     let (id, outcome) =
         register_user(&state, (&claim, &user), id, email, name, hash, roles).await?;
     Ok(created("/api/users", id.as_uuid(), outcome))
-}
-
-/// Hashes on the bounded hashing pool: Argon2id is meant to be slow and memory-hard.
-pub async fn hash(state: &AppState, password: Password) -> Result<PasswordHash, ApiError> {
-    Ok(state.guard.hashing.hash(password).await?)
-}
-
-/// Checks a password on the bounded hashing pool; with no stored hash, against a decoy.
-pub async fn verify(
-    state: &AppState,
-    plain: &str,
-    stored: Option<PasswordHash>,
-) -> Result<bool, ApiError> {
-    Ok(state
-        .guard
-        .hashing
-        .verify(Secret::new(plain), stored)
-        .await?)
 }
 
 /// Claims the email, then registers the user; exactly one of concurrent registrations of an
@@ -216,18 +210,24 @@ async fn update_me(
             .state()
             .map(|s| (s.password_hash.clone(), s.email.to_string()))
             .ok_or_else(|| ApiError::NotFound("no such user".into()))?;
-        Password::parse_for(&change.new, &email)
-            .map_err(|e| ApiError::field("password.new", e.to_string()))?;
-        // A stolen token must not let anyone guess the password at full speed.
-        let throttle = &state.guard.throttle;
-        throttle.admit(client, &email, true)?;
-        if !verify(&state, &change.current, Some(current)).await? {
-            throttle.failed(&email);
-            return Err(ApiError::Forbidden("the current password is wrong".into()));
-        }
-        throttle.succeeded(&email);
-        let password_hash = hash(&state, new_password).await?;
         let meta = ctx.command(Some(caller.id), "password", &body.digest);
+        let password_hash = if passwords::retried(&state, &meta).await? {
+            // The first run changed it: the password now must be the one this retry sets.
+            passwords::same_as_first(&state, &change.new, &current).await?;
+            current
+        } else {
+            Password::parse_for(&change.new, &email)
+                .map_err(|e| ApiError::field("password.new", e.to_string()))?;
+            // A stolen token must not let anyone guess the password at full speed.
+            let throttle = &state.guard.throttle;
+            throttle.admit(client, &email, true)?;
+            if !passwords::verify(&state, &change.current, Some(current)).await? {
+                throttle.failed(&email);
+                return Err(ApiError::Forbidden("the current password is wrong".into()));
+            }
+            throttle.succeeded(&email);
+            passwords::hash(&state, new_password).await?
+        };
         let command = UserCommand::ChangePassword { password_hash };
         outcome = Some(state.users.execute(&meta, &id, command).await?);
     }

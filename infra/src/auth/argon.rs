@@ -15,13 +15,14 @@ const SALT_LEN: usize = 16;
 /// Hash output length, bytes.
 const OUTPUT_LEN: usize = 32;
 
-/// Argon2 working memory, reused from hash to hash.
+/// Argon2 working memory, reused from hash to hash; allocated by the first hash, so an idle
+/// thread holds none.
 pub struct Memory(Vec<Block>);
 
 impl Memory {
-    /// Enough for the default parameters (19 MiB).
+    /// No memory yet.
     pub fn new() -> Self {
-        Self(vec![Block::default(); Params::default().block_count()])
+        Self(Vec::new())
     }
 
     /// The first `blocks` blocks, grown if a stored hash asks for more.

@@ -114,7 +114,11 @@ impl Hashing {
         let job = Job {
             deadline: Instant::now() + self.wait,
             work: Box::new(move |memory| {
-                let _ = answer.send(f(memory));
+                // The caller went away (its client disconnected, its request timed out):
+                // nobody would read the answer.
+                if !answer.is_closed() {
+                    let _ = answer.send(f(memory));
+                }
             }),
         };
         match self.jobs.try_send(job) {

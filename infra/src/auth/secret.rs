@@ -52,7 +52,11 @@ pub fn jwt_secret(configured: Option<Secret>, data_dir: &Path) -> Result<Secret,
     }
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(kept) if kept.trim().len() >= MIN_SECRET_BYTES => return Ok(Secret::new(kept.trim())),
+        Ok(kept) if kept.trim().len() >= MIN_SECRET_BYTES => {
+            crate::files::tighten(&path)
+                .map_err(|e| format!("cannot make {} owner-only: {e}", path.display()))?;
+            return Ok(Secret::new(kept.trim()));
+        }
         Ok(_) => {
             return Err(format!(
                 "{} is too short; delete it to regenerate",
@@ -115,6 +119,12 @@ mod tests {
                 .unwrap()
                 .permissions()
                 .mode();
+            assert_eq!(mode & 0o777, 0o600);
+            // One kept from a looser time is tightened when it is read.
+            let file = a.path().join(SECRET_FILE);
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(jwt_secret(None, a.path()).unwrap(), first);
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -1,8 +1,9 @@
 //! Security headers on every answer:
 //!
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` everywhere;
-//! - `Cache-Control: no-store` on answers to requests that carry credentials, so that no
-//!   shared or browser cache keeps a customer's data;
+//! - `Cache-Control: no-store` on answers to requests that carry credentials and on the
+//!   sign-in routes' answers (which carry a token), so that no shared or browser cache keeps
+//!   a customer's data;
 //! - on the Swagger UI (`/api-docs`), a `Content-Security-Policy` that allows only the
 //!   page's own assets (served from the binary), and framing by nobody
 //!   (`frame-ancestors 'none'`, `X-Frame-Options: DENY`).
@@ -22,7 +23,8 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
 /// Adds the security headers to an answer.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let docs = request.uri().path().starts_with("/api-docs");
-    let credentials = request.headers().contains_key(header::AUTHORIZATION);
+    let credentials = request.headers().contains_key(header::AUTHORIZATION)
+        || request.uri().path().starts_with("/api/auth/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(

@@ -43,6 +43,11 @@ impl Projection for Users {
         "users"
     }
 
+    /// 2: documents carry `password_version`.
+    fn version(&self) -> u32 {
+        2
+    }
+
     fn collections(&self) -> Vec<(&'static str, Vec<&'static str>)> {
         vec![(USERS, vec!["email", "status"])]
     }
