@@ -33,6 +33,12 @@ pub struct Global {
     /// folder.
     #[arg(long, global = true, env = "ECOMMERCE_READ_STORE")]
     pub read_store: Option<String>,
+    /// Index MongoDB read models by field alone, for a server that cannot index `_id` beside
+    /// another key (nx-27017) [default: false].
+    #[arg(long, global = true, env = "ECOMMERCE_MONGODB_FIELD_ONLY_INDEXES",
+          num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub mongodb_field_only_indexes: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +130,14 @@ pub struct ServeArgs {
     /// Queries waiting for X-Min-Position at once [default: 1024].
     #[arg(long, env = "ECOMMERCE_MAX_POSITION_WAITS")]
     pub max_position_waits: Option<usize>,
+    /// This process's name in leases: stable across restarts, unique among running
+    /// processes [default: HOST-MODE-<data folder tag>].
+    #[arg(long, env = "ECOMMERCE_INSTANCE")]
+    pub instance: Option<String>,
+    /// How long a projector's or the checkout's lease lasts without renewal, in seconds; a
+    /// standby takes over a dead worker's within it [default: 10].
+    #[arg(long, env = "ECOMMERCE_LEASE_TTL_SECS")]
+    pub lease_ttl_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

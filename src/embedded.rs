@@ -53,9 +53,16 @@ impl Embedded {
         let positions = Positions::default();
         let versions = Versions::default();
         let (stop, stopped) = watch::channel(false);
-        // A fresh owner per process: a restarted process takes the leases over once the old
-        // ones expire, or at once after a clean stop, which releases them.
-        let owner = format!("serve-{}", uuid::Uuid::now_v7());
+        // The instance name (see `crate::instance`): stable across restarts, so a restarted
+        // process takes its own leases back at once. Without one (tests), a fresh owner.
+        let owner = settings
+            .instance
+            .clone()
+            .unwrap_or_else(|| format!("serve-{}", uuid::Uuid::now_v7()));
+        let lease = Options {
+            lease_ttl: settings.lease_ttl,
+            ..Options::default()
+        };
         let ops = OpsState::open(read.clone())
             .await
             .map_err(|e| e.to_string())?;
@@ -76,7 +83,7 @@ impl Embedded {
                 read.clone(),
                 positions.clone(),
                 owner.clone(),
-                Options::default(),
+                lease,
             )
             .live(versions.clone(), ops.clone());
             let active = versions.version(projector.projection().as_ref());
@@ -119,6 +126,7 @@ impl Embedded {
             retries: settings.payment_retries,
             backoff: settings.payment_retry_backoff,
             payment_timeout: settings.payment_timeout,
+            lease_ttl: settings.lease_ttl,
             ..CheckoutOptions::default()
         };
         let commands = app.state().clone();

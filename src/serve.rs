@@ -5,8 +5,10 @@ use command_services::shutdown_signal;
 use ecommerce::embedded::Embedded;
 use infra::config::Settings;
 
-pub async fn run(settings: Settings) -> Result<()> {
+pub async fn run(mut settings: Settings) -> Result<()> {
     infra::telemetry::init(settings.log_format);
+    let instance = ecommerce::instance::claim(&settings, "serve")?;
+    settings.instance = Some(instance.name.clone());
     let events = ecommerce::stores::events(&settings, true).await?;
     let read = ecommerce::stores::read(&settings).await?;
     let shop = Embedded::build(&settings, events, read)
@@ -17,6 +19,7 @@ pub async fn run(settings: Settings) -> Result<()> {
     tracing::info!(
         addr = %shop.addr(),
         data_dir = %settings.data_dir.display(),
+        instance = %instance.name,
         "serving; API docs at /api-docs"
     );
     shop.run(shutdown_signal()).await?;

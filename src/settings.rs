@@ -19,6 +19,7 @@ pub fn global_layer(global: &Global) -> Layer {
         data_dir: global.data_dir.clone(),
         event_store: global.event_store.clone(),
         read_store: global.read_store.clone(),
+        mongodb_field_only_indexes: global.mongodb_field_only_indexes,
         jwt_secret: secret("ECOMMERCE_JWT_SECRET"),
         ..Layer::default()
     }
@@ -67,6 +68,8 @@ pub fn load_serve(global: &Global, args: &ServeArgs) -> Result<Settings> {
         max_connections: args.max_connections,
         header_read_timeout_secs: args.header_read_timeout_secs,
         max_position_waits: args.max_position_waits,
+        instance: args.instance.clone(),
+        lease_ttl_secs: args.lease_ttl_secs,
         ..global_layer(global)
     };
     Settings::load(global.config.as_deref(), layer).map_err(|e| anyhow!(e))

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use infra::config::Settings;
 use infra::event_store::{EventStore, StoreTarget};
 use infra::read_store::ReadStore;
-use infra::read_store::mongo::MongoReadStore;
+use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
 use std::sync::Arc;
 
@@ -38,7 +38,15 @@ pub async fn read(settings: &Settings) -> Result<Arc<dyn ReadStore>> {
             Ok(Arc::new(store))
         }
         Some(uri) if uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://") => {
-            let store = MongoReadStore::connect(uri).await.context(
+            let mongo = MongoSettings {
+                field_indexes: if settings.mongodb_field_only_indexes {
+                    FieldIndexes::FieldOnly
+                } else {
+                    FieldIndexes::WithId
+                },
+                ..MongoSettings::default()
+            };
+            let store = MongoReadStore::connect_with(uri, mongo).await.context(
                 "cannot open the read store (check --read-store or ECOMMERCE_READ_STORE)",
             )?;
             Ok(Arc::new(store))

@@ -156,7 +156,8 @@ pub struct CommandAnswer {
 pub struct CheckoutAnswer {
     /// The order being placed.
     pub order_id: Uuid,
-    /// The global log position of the checkout.
+    /// A global log position at which the order exists: send it as `X-Min-Position` to read
+    /// `GET /api/orders/{id}` at once.
     pub position: u64,
 }
 

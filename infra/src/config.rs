@@ -93,6 +93,13 @@ pub struct Layer {
     pub header_read_timeout_secs: Option<u64>,
     /// Queries waiting for `X-Min-Position` at once, at most.
     pub max_position_waits: Option<usize>,
+    /// This process's name in leases: stable across restarts, unique among replicas.
+    pub instance: Option<String>,
+    /// How long a projector's or the checkout's lease lasts without renewal, seconds.
+    pub lease_ttl_secs: Option<u64>,
+    /// Index MongoDB read models by field alone (for servers that cannot index `_id` beside
+    /// another key, such as nx-27017).
+    pub mongodb_field_only_indexes: Option<bool>,
 }
 
 fn durability<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Durability>, D::Error> {
@@ -136,6 +143,11 @@ impl Layer {
                 .header_read_timeout_secs
                 .or(lower.header_read_timeout_secs),
             max_position_waits: self.max_position_waits.or(lower.max_position_waits),
+            instance: self.instance.or(lower.instance),
+            lease_ttl_secs: self.lease_ttl_secs.or(lower.lease_ttl_secs),
+            mongodb_field_only_indexes: self
+                .mongodb_field_only_indexes
+                .or(lower.mongodb_field_only_indexes),
         }
     }
 
@@ -184,6 +196,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Limits on connections and password hashing.
     pub load: LoadSettings,
+    /// This process's name in leases, if configured (else derived from the host, the mode
+    /// and the data folder).
+    pub instance: Option<String>,
+    /// Lease lifetime of projectors and the checkout process (default 10 s).
+    pub lease_ttl: Duration,
+    /// Index MongoDB read models by field alone.
+    pub mongodb_field_only_indexes: bool,
 }
 
 /// Limits on the routes that cost a password hash (see `docs/security.md`).
@@ -217,6 +236,14 @@ pub struct LoadSettings {
     pub header_read_timeout: Duration,
     /// Queries waiting for `X-Min-Position` at once (default 1024).
     pub max_position_waits: usize,
+}
+
+/// An instance name fit for a lease owner and a file name.
+pub fn valid_instance(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 impl Settings {
@@ -282,6 +309,17 @@ impl Settings {
                 ),
                 max_position_waits: top.max_position_waits.unwrap_or(1024).max(1),
             },
+            instance: match top.instance.map(|i| i.trim().to_owned()) {
+                Some(i) if i.is_empty() => None,
+                Some(i) if !valid_instance(&i) => {
+                    return Err(format!(
+                        "ECOMMERCE_INSTANCE {i:?}: use 1 to 100 of A-Z a-z 0-9 . _ -"
+                    ));
+                }
+                other => other,
+            },
+            lease_ttl: Duration::from_secs(top.lease_ttl_secs.unwrap_or(10).max(1)),
+            mongodb_field_only_indexes: top.mongodb_field_only_indexes.unwrap_or(false),
         })
     }
 

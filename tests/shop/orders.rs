@@ -173,3 +173,39 @@ async fn order_lists_filter_by_customer_status_and_day() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_checkout_answers_a_position_at_which_the_order_reads() {
+    let shop = spawn_shop().await;
+    let mug = shop.product("MUG", "kitchen", 1000, 10).await;
+    let (_, ann) = shop.customer("ann@example.com").await;
+    let cart = shop
+        .send(reqwest::Method::POST, "/api/carts", Some(&ann), None, &[])
+        .await
+        .id();
+    let item = json!({"product_id": mug, "quantity": 1});
+    shop.post(&format!("/api/carts/{cart}/items"), Some(&ann), item)
+        .await;
+    let address = json!({"name": "Ann", "line1": "Main St 1", "city": "Berlin",
+                         "postal_code": "10115", "country": "DE"});
+    let checkout = shop
+        .post(
+            &format!("/api/carts/{cart}/checkout"),
+            Some(&ann),
+            json!({"shipping_address": address, "payment_method": "pm_card_ok"}),
+        )
+        .await;
+    let order = checkout.body["order_id"].as_str().unwrap();
+    let position = checkout.body["position"].as_u64().unwrap();
+    assert_eq!(
+        checkout.position(),
+        position,
+        "X-Event-Position says the same"
+    );
+    // No polling: the answer's position is enough.
+    let view = shop
+        .get_at(&format!("/api/orders/{order}"), Some(&ann), position)
+        .await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    assert_eq!(view.body["id"], order);
+}

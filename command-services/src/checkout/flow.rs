@@ -10,6 +10,7 @@
 use super::Options;
 use super::provider::PaymentProvider;
 use super::steps::{FlowError, caused_by, load, send};
+use crate::executor::Outcome;
 use crate::state::AppState;
 use domain::cart::CartEvent;
 use domain::order::{Order, OrderCommand, OrderState, OrderStatus};
@@ -35,6 +36,52 @@ pub struct Flow {
     pub(super) state: AppState,
     pub(super) provider: Arc<dyn PaymentProvider>,
     pub(super) options: Options,
+}
+
+/// Places the order a `CartCheckedOut` event asks for, with the prices captured at checkout.
+/// The command id derives from the event, so the checkout handler (which places it at once,
+/// to answer a position where the order exists) and the process (which places it in any
+/// case) append it once between them. `None` for another cart event; the outcome is `None`
+/// when the order refused (its state tells why).
+pub async fn place_order(
+    state: &AppState,
+    event: &RecordedEvent,
+    checkout: CartEvent,
+) -> Result<Option<(OrderId, Option<Outcome>)>, FlowError> {
+    let CartEvent::CartCheckedOut {
+        order_id,
+        owner,
+        lines,
+        shipping_address,
+        payment_method,
+        ..
+    } = checkout
+    else {
+        return Ok(None);
+    };
+    let cart_id = event
+        .stream
+        .strip_prefix("cart-")
+        .and_then(|id| id.parse().ok());
+    let command = OrderCommand::Place {
+        order_id,
+        customer: owner,
+        cart_id,
+        lines,
+        shipping_address,
+        payment_method,
+        placed_at: event.recorded_at,
+    };
+    let placed = state
+        .orders
+        .execute(&caused_by(event, "place"), &order_id.to_string(), command)
+        .await;
+    match placed {
+        Ok(outcome) => Ok(Some((order_id, Some(outcome)))),
+        // A refusal is left to the order's state, as for every step.
+        Err(crate::error::ApiError::Refused { .. }) => Ok(Some((order_id, None))),
+        Err(other) => Err(FlowError::Retry(other.to_string())),
+    }
 }
 
 /// A reason from any text (trimmed to what a reason holds).
@@ -89,32 +136,10 @@ impl Flow {
         event: &RecordedEvent,
         checkout: CartEvent,
     ) -> Result<Waiting, FlowError> {
-        let CartEvent::CartCheckedOut {
-            order_id,
-            owner,
-            lines,
-            shipping_address,
-            payment_method,
-            ..
-        } = checkout
-        else {
-            return Ok(Waiting::Same);
-        };
-        let cart_id = event
-            .stream
-            .strip_prefix("cart-")
-            .and_then(|id| id.parse().ok());
-        let command = OrderCommand::Place {
-            order_id,
-            customer: owner,
-            cart_id,
-            lines,
-            shipping_address,
-            payment_method,
-            placed_at: event.recorded_at,
-        };
-        self.order(event, order_id, "place", command).await?;
-        Ok(Waiting::Started(order_id))
+        match place_order(&self.state, event, checkout).await? {
+            Some((order_id, _)) => Ok(Waiting::Started(order_id)),
+            None => Ok(Waiting::Same),
+        }
     }
 
     /// Reserves every line; one line that cannot be reserved rejects the order.

@@ -70,7 +70,7 @@ impl Default for Options {
             backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             payment_timeout: Duration::from_secs(15 * 60),
-            lease_ttl: Duration::from_secs(15),
+            lease_ttl: Duration::from_secs(10),
         }
     }
 }

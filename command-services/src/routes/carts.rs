@@ -1,11 +1,13 @@
 //! Carts: a customer fills their own cart and checks it out into an order.
 
 use crate::caller::{Caller, Customer};
+use crate::checkout::flow::place_order;
 use crate::context::{RequestContext, empty_body};
 use crate::dto::{
     AddressDto, CheckoutAnswer, CommandAnswer, Fields, changed, checked_out, created, path_id,
 };
 use crate::error::{ApiError, Problem};
+use crate::executor::Outcome;
 use crate::json::ApiJson;
 use crate::path::ApiPath;
 use crate::state::AppState;
@@ -219,7 +221,7 @@ pub struct CheckoutRequest {
     params(("id" = uuid::Uuid, Path, description = "Cart id")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Checked out; the order is being placed", body = CheckoutAnswer),
+        (status = 202, description = "Checked out and the order placed; stock and payment follow (the answer's position shows the order)", body = CheckoutAnswer),
         (status = 403, description = "Not your cart", body = Problem),
         (status = 404, description = "No such cart", body = Problem),
         (status = 422, description = "Empty, checked out, discontinued product, bad address", body = Problem),
@@ -264,5 +266,42 @@ async fn checkout(
         .carts
         .execute(&meta, &cart_id.to_string(), command)
         .await?;
-    Ok(checked_out(order_id, outcome))
+    Ok(checked_out(
+        order_id,
+        place_at_once(&state, cart_id, outcome).await,
+    ))
+}
+
+/// Places the order now, as the checkout process would (the same command id, so it is
+/// placed once between them), so that the answer's position is one where the order exists.
+/// When that fails the process places it a moment later, and the answer falls back to the
+/// checkout's own position.
+async fn place_at_once(state: &AppState, cart: CartId, checkout: Outcome) -> Outcome {
+    let stream = format!("cart-{cart}");
+    let placed = async {
+        let event = state
+            .store
+            .read_stream(&stream, checkout.version)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|e| e.event_type == "CartCheckedOut")
+            .ok_or("the checkout event is not in the stream")?;
+        let decoded = infra::event_store::codec::decode(&event.event_type, event.payload.clone())
+            .map_err(|e| e.to_string())?;
+        place_order(state, &event, decoded)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match placed.await {
+        Ok(Some((_, Some(order)))) => Outcome {
+            position: order.position.max(checkout.position),
+            ..checkout
+        },
+        Ok(_) => checkout,
+        Err(e) => {
+            tracing::warn!(%cart, error = %e, "the order will be placed by the checkout process");
+            checkout
+        }
+    }
 }

@@ -70,10 +70,19 @@ async fn a_customer_fills_a_cart_and_checks_it_out() {
         checked_out.payload["total"],
         json!({"amount": 2 * 1299 + 3 * 450, "currency": "EUR"})
     );
+    // The answer's position is the order's placement, right after the checkout.
+    let placed = app
+        .store
+        .read_stream(&format!("order-{order}"), 1)
+        .await
+        .unwrap();
+    assert_eq!(placed[0].event_type, "OrderPlaced");
+    assert_eq!(placed[0].metadata.causation_id, Some(checked_out.event_id));
     assert_eq!(
-        checked_out.position,
+        placed[0].position,
         checkout.body["position"].as_u64().unwrap()
     );
+    assert!(placed[0].position > checked_out.position);
     // A checked-out cart takes nothing more.
     app.refused(
         StatusCode::UNPROCESSABLE_ENTITY,

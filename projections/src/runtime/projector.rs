@@ -51,7 +51,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             batch_size: 1000,
-            lease_ttl: Duration::from_secs(15),
+            lease_ttl: Duration::from_secs(10),
             poll: Duration::from_secs(1),
         }
     }
