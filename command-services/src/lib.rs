@@ -2,8 +2,8 @@
 //! the aggregates of `domain` through the event store of `infra`.
 //!
 //! - [`routes`]: `users`, `auth`, `products`, `carts`, `orders`, `payments`, `shipments`,
-//!   `health`, each with `router()`;
-//! - [`app`]: the routers merged, OpenAPI and Swagger UI at `/api-docs`, request layers;
+//!   each with `router()`;
+//! - [`app`]: the routers of the chosen domains merged, with their OpenAPI description;
 //! - [`server`]: build and run the service, graceful shutdown;
 //! - [`executor`]: load, decide, append with the expected version, answer with the position;
 //! - [`context`], [`caller`], [`json`], [`path`]: what a request carries (ids, idempotency

@@ -3,7 +3,7 @@
 //! flight finish.
 
 use crate::admin::{AdminOutcome, create_admin};
-use crate::app::parts;
+use crate::app::{Domain, parts};
 use crate::checkout::provider::{PaymentProvider, TestProvider};
 use crate::guard::Guard;
 use crate::state::AppState;
@@ -11,33 +11,32 @@ use axum::Router;
 use infra::auth::{Fingerprints, Tokens, jwt_secret};
 use infra::config::Settings;
 use infra::event_store::EventStore;
-use infra::http::{Limits, ServeLimits, finish, serve};
+use infra::http::Service;
+use infra::http::health::Check;
 use infra::metrics::MeteredEventStore;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use utoipa::openapi::OpenApi;
 
 /// Routes served beside the command API (the query side, in the embedded default), with
-/// their OpenAPI document and the background tasks they need.
+/// their OpenAPI document, the stores they need ready, and the background tasks they need.
 pub struct Extra {
     /// The routes, with their state.
     pub router: Router,
     /// Their OpenAPI document, merged into the served one.
     pub openapi: OpenApi,
+    /// Readiness checks of the stores they use, beside the event store's.
+    pub checks: Vec<Check>,
     /// Tasks to stop when the server stops.
     pub background: Vec<JoinHandle<()>>,
 }
 
 /// A built, bound, not yet serving application.
 pub struct App {
-    listener: TcpListener,
-    router: Router,
+    service: Service,
     state: AppState,
-    background: Vec<JoinHandle<()>>,
-    limits: ServeLimits,
 }
 
 /// The keys of a process, all from the one signing secret: the token issuer and the request
@@ -52,68 +51,54 @@ pub struct Keys {
 
 impl App {
     /// Prepares the service on `store`: the signing secret, the first admin (if configured),
-    /// the user-change follower, the routes, and the listener.
+    /// the user-change follower, the routes of every domain, and the listener.
     pub async fn build(settings: &Settings, store: Arc<dyn EventStore>) -> Result<App, String> {
         Self::build_with(
             settings,
             store,
             keys(settings)?,
             Arc::new(TestProvider::default()),
+            &Domain::ALL,
             Vec::new(),
         )
         .await
     }
 
     /// Like [`App::build`], with the keys (see [`keys`]; one per process, so the secret is
-    /// read once), a payment provider, and `extras` served on the same port.
-    /// The store is wrapped in a [`MeteredEventStore`], so every append of the commands and
-    /// of the checkout process shows in `/metrics`; pass it unwrapped.
+    /// read once), a payment provider, the domains whose routes to serve, and `extras`
+    /// served on the same port. The store is wrapped in a [`MeteredEventStore`], so every
+    /// append of the commands and of the checkout process shows in `/metrics`; pass it
+    /// unwrapped.
     pub async fn build_with(
         settings: &Settings,
         store: Arc<dyn EventStore>,
         keys: Keys,
         provider: Arc<dyn PaymentProvider>,
+        domains: &[Domain],
         extras: Vec<Extra>,
     ) -> Result<App, String> {
         let store = MeteredEventStore::wrap(store);
         let guard = Guard::from_settings(settings, keys.fingerprints);
-        let state = AppState::with_guard(store, keys.tokens, provider, guard);
+        let state = AppState::with_guard(store.clone(), keys.tokens, provider, guard);
         if let Some((email, password)) = &settings.bootstrap_admin {
             bootstrap_admin(&state, email, password.expose()).await?;
         }
-        let limits = Limits {
-            body: settings.body_limit,
-            timeout: settings.request_timeout,
-        };
-        let (mut router, mut openapi) = parts(state.clone());
+        let (mut router, mut openapi) = parts(state.clone(), domains);
+        let mut checks = vec![Check::event_store(store)];
         let mut background = vec![tokio::spawn(state.clone().follow_user_changes())];
         for extra in extras {
             router = router.merge(extra.router);
             openapi.merge(extra.openapi);
+            checks.extend(extra.checks);
             background.extend(extra.background);
         }
-        let router = finish(router, openapi, limits);
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
-        Ok(App {
-            listener,
-            router,
-            state,
-            background,
-            limits: ServeLimits {
-                max_connections: settings.load.max_connections,
-                header_read_timeout: settings.load.header_read_timeout,
-                drain: settings.request_timeout,
-            },
-        })
+        let service = Service::bind(settings, router, openapi, checks, background).await?;
+        Ok(App { service, state })
     }
 
     /// The bound address (with the real port when 0 was asked for).
     pub fn addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.service.addr()
     }
 
     /// The shared state.
@@ -126,11 +111,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = serve(self.listener, self.router, self.limits, shutdown).await;
-        for task in self.background {
-            task.abort();
-        }
-        served
+        self.service.run(shutdown).await
     }
 }
 

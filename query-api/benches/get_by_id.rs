@@ -135,8 +135,9 @@ async fn main() {
         tokens: Tokens::new(&Secret::new("x".repeat(32)), Duration::from_secs(60)).unwrap(),
         max_wait: Duration::from_secs(1),
         waits: Arc::new(tokio::sync::Semaphore::new(1024)),
+        checkpoints: Default::default(),
     };
-    let (router, _) = query_api::parts(state);
+    let (router, _) = query_api::parts(state, &query_api::Model::ALL);
     let ours = serve(router).await;
     let sample: Value = reqwest::get(format!("{ours}/api/products/{}", ids[0]))
         .await

@@ -13,7 +13,6 @@ use axum::http::HeaderName;
 use axum::http::request::Parts;
 use infra::event_store::Position;
 use infra::http::ApiError;
-use std::time::Duration;
 use tokio::time::Instant;
 
 /// `X-Min-Position`.
@@ -100,23 +99,20 @@ async fn wait_one(
     min: Position,
     deadline: Instant,
 ) -> Result<(), ApiError> {
-    let mut watch = state.positions.watch(key);
-    loop {
-        if reached(state, key, min).await? {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(ApiError::NotYet(format!(
-                "the {key} read model has not reached position {min} yet; retry"
-            )));
-        }
-        // A projector in this process wakes us; one elsewhere is seen by polling.
-        let nap = (deadline - Instant::now()).min(Duration::from_millis(25));
-        match watch.as_mut() {
-            Some(watch) => {
-                let _ = tokio::time::timeout(nap, watch.wait_for(|p| *p >= min)).await;
-            }
-            None => tokio::time::sleep(nap).await,
-        }
+    // A projector in this process publishes its position; for one in another process, this
+    // process's checkpoint follower reads it while we wait (see `crate::checkpoints`).
+    let _interest = state.checkpoints.interest(key);
+    let Some(mut watch) = state.positions.watch(key) else {
+        return Err(ApiError::Internal(
+            "the positions registry is poisoned".into(),
+        ));
+    };
+    let reached = tokio::time::timeout_at(deadline, watch.wait_for(|p| *p >= min)).await;
+    match reached {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(_)) => Err(ApiError::Internal("the positions registry closed".into())),
+        Err(_) => Err(ApiError::NotYet(format!(
+            "the {key} read model has not reached position {min} yet; retry"
+        ))),
     }
 }

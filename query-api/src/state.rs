@@ -2,6 +2,7 @@
 //! (for audits), where the projections stand, the token verifier, and how long a
 //! read-your-writes wait may take.
 
+use crate::checkpoints::Checkpoints;
 use infra::auth::Tokens;
 use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
@@ -31,4 +32,6 @@ pub struct QueryState {
     pub max_wait: Duration,
     /// Places for queries waiting for `X-Min-Position`; a query that finds none answers 503.
     pub waits: Arc<Semaphore>,
+    /// The checkpoints awaited now (read into `positions` by [`crate::checkpoints`]).
+    pub checkpoints: Checkpoints,
 }

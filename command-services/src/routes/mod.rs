@@ -2,7 +2,6 @@
 
 pub mod auth;
 pub mod carts;
-pub mod health;
 pub mod orders;
 pub mod payments;
 pub mod products;

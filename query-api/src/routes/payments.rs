@@ -13,11 +13,14 @@ use projections::models::shipments::{SHIPMENTS, ShipmentDoc, Shipments};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The payments and shipments router.
+/// The payments router.
 pub fn router() -> OpenApiRouter<QueryState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_payment))
-        .routes(routes!(get_shipment))
+    OpenApiRouter::new().routes(routes!(get_payment))
+}
+
+/// The shipments router.
+pub fn shipments_router() -> OpenApiRouter<QueryState> {
+    OpenApiRouter::new().routes(routes!(get_shipment))
 }
 
 /// A payment: status, amounts, provider reference.
