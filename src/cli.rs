@@ -59,85 +59,120 @@ pub enum Command {
     Audit(AuditCommand),
 }
 
-/// `ecommerce serve`.
+/// `ecommerce serve`: every service in one process, or one of them (a mode). The options
+/// below apply to every mode and may come before or after it.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Run one service alone; without a mode, every service runs in this process.
+    #[command(subcommand)]
+    pub mode: Option<ServeMode>,
     /// Listen address [default: 127.0.0.1:8080].
-    #[arg(long, env = "ECOMMERCE_ADDR")]
+    #[arg(long, global = true, env = "ECOMMERCE_ADDR")]
     pub addr: Option<SocketAddr>,
     /// Access token lifetime in seconds [default: 3600].
-    #[arg(long, env = "ECOMMERCE_TOKEN_TTL_SECS")]
+    #[arg(long, global = true, env = "ECOMMERCE_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
     /// Largest accepted request body in bytes [default: 65536].
-    #[arg(long, env = "ECOMMERCE_BODY_LIMIT_BYTES")]
+    #[arg(long, global = true, env = "ECOMMERCE_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
     /// Longest a request may take, in seconds [default: 30].
-    #[arg(long, env = "ECOMMERCE_REQUEST_TIMEOUT_SECS")]
+    #[arg(long, global = true, env = "ECOMMERCE_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
     /// Log format: text or json [default: text].
-    #[arg(long, env = "ECOMMERCE_LOG_FORMAT")]
+    #[arg(long, global = true, env = "ECOMMERCE_LOG_FORMAT")]
     pub log_format: Option<String>,
     /// SQLite commit durability: full or normal [default: full].
-    #[arg(long, env = "ECOMMERCE_DURABILITY")]
+    #[arg(long, global = true, env = "ECOMMERCE_DURABILITY")]
     pub durability: Option<String>,
     /// The longest a query waits for X-Min-Position, in milliseconds [default: 5000].
-    #[arg(long, env = "ECOMMERCE_MIN_POSITION_WAIT_MS")]
+    #[arg(long, global = true, env = "ECOMMERCE_MIN_POSITION_WAIT_MS")]
     pub min_position_wait_ms: Option<u64>,
     /// How long an order may wait for payment before it is cancelled, in seconds [default: 900].
-    #[arg(long, env = "ECOMMERCE_PAYMENT_TIMEOUT")]
+    #[arg(long, global = true, env = "ECOMMERCE_PAYMENT_TIMEOUT")]
     pub payment_timeout: Option<u64>,
     /// Payment provider attempts after the first, on transient failures [default: 3].
-    #[arg(long, env = "ECOMMERCE_PAYMENT_RETRIES")]
+    #[arg(long, global = true, env = "ECOMMERCE_PAYMENT_RETRIES")]
     pub payment_retries: Option<u32>,
     /// The first pause between provider attempts, in milliseconds, doubling [default: 200].
-    #[arg(long, env = "ECOMMERCE_PAYMENT_RETRY_BACKOFF_MS")]
+    #[arg(long, global = true, env = "ECOMMERCE_PAYMENT_RETRY_BACKOFF_MS")]
     pub payment_retry_backoff_ms: Option<u64>,
     /// Create this admin at start if no account has the email (password from
     /// ECOMMERCE_ADMIN_PASSWORD); an existing account is never changed.
-    #[arg(long, env = "ECOMMERCE_ADMIN_EMAIL")]
+    #[arg(long, global = true, env = "ECOMMERCE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
     /// Sign-ins and registrations a minute from one client address, 0 for no limit [default: 30].
-    #[arg(long, env = "ECOMMERCE_AUTH_RATE_PER_ADDRESS")]
+    #[arg(long, global = true, env = "ECOMMERCE_AUTH_RATE_PER_ADDRESS")]
     pub auth_rate_per_address: Option<u32>,
     /// Sign-ins and registrations a minute for one email, 0 for no limit [default: 10].
-    #[arg(long, env = "ECOMMERCE_AUTH_RATE_PER_ACCOUNT")]
+    #[arg(long, global = true, env = "ECOMMERCE_AUTH_RATE_PER_ACCOUNT")]
     pub auth_rate_per_account: Option<u32>,
     /// Failed sign-ins in a row before an account's sign-in is locked, 0 for never [default: 5].
-    #[arg(long, env = "ECOMMERCE_LOGIN_LOCKOUT_AFTER")]
+    #[arg(long, global = true, env = "ECOMMERCE_LOGIN_LOCKOUT_AFTER")]
     pub login_lockout_after: Option<u32>,
     /// The longest sign-in lockout, in seconds [default: 900].
-    #[arg(long, env = "ECOMMERCE_LOGIN_LOCKOUT_MAX_SECS")]
+    #[arg(long, global = true, env = "ECOMMERCE_LOGIN_LOCKOUT_MAX_SECS")]
     pub login_lockout_max_secs: Option<u64>,
     /// The header a trusted reverse proxy puts the client's address in (x-forwarded-for,
     /// x-real-ip) [default: none, the TCP peer].
-    #[arg(long, env = "ECOMMERCE_CLIENT_IP_HEADER")]
+    #[arg(long, global = true, env = "ECOMMERCE_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
     /// Argon2id hashes at once [default: the number of cores].
-    #[arg(long, env = "ECOMMERCE_PASSWORD_HASHERS")]
+    #[arg(long, global = true, env = "ECOMMERCE_PASSWORD_HASHERS")]
     pub password_hashers: Option<usize>,
     /// Argon2id hashes that may wait [default: 64 per hasher].
-    #[arg(long, env = "ECOMMERCE_PASSWORD_QUEUE")]
+    #[arg(long, global = true, env = "ECOMMERCE_PASSWORD_QUEUE")]
     pub password_queue: Option<usize>,
     /// The longest an Argon2id hash waits for its turn, in milliseconds [default: 2000].
-    #[arg(long, env = "ECOMMERCE_PASSWORD_QUEUE_WAIT_MS")]
+    #[arg(long, global = true, env = "ECOMMERCE_PASSWORD_QUEUE_WAIT_MS")]
     pub password_queue_wait_ms: Option<u64>,
     /// Open client connections at most [default: 4096].
-    #[arg(long, env = "ECOMMERCE_MAX_CONNECTIONS")]
+    #[arg(long, global = true, env = "ECOMMERCE_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
     /// The longest a client may take to send its request headers, in seconds [default: 10].
-    #[arg(long, env = "ECOMMERCE_HEADER_READ_TIMEOUT_SECS")]
+    #[arg(long, global = true, env = "ECOMMERCE_HEADER_READ_TIMEOUT_SECS")]
     pub header_read_timeout_secs: Option<u64>,
     /// Queries waiting for X-Min-Position at once [default: 1024].
-    #[arg(long, env = "ECOMMERCE_MAX_POSITION_WAITS")]
+    #[arg(long, global = true, env = "ECOMMERCE_MAX_POSITION_WAITS")]
     pub max_position_waits: Option<usize>,
     /// This process's name in leases: stable across restarts, unique among running
     /// processes [default: HOST-MODE-<data folder tag>].
-    #[arg(long, env = "ECOMMERCE_INSTANCE")]
+    #[arg(long, global = true, env = "ECOMMERCE_INSTANCE")]
     pub instance: Option<String>,
     /// How long a projector's or the checkout's lease lasts without renewal, in seconds; a
     /// standby takes over a dead worker's within it [default: 10].
-    #[arg(long, env = "ECOMMERCE_LEASE_TTL_SECS")]
+    #[arg(long, global = true, env = "ECOMMERCE_LEASE_TTL_SECS")]
     pub lease_ttl_secs: Option<u64>,
+}
+
+/// One service of the shop, run alone (split mode). Every mode needs ECOMMERCE_JWT_SECRET,
+/// shared by all processes of the shop, and serves /health/live, /health/ready (the stores it
+/// uses) and /metrics on its own --addr.
+#[derive(Debug, Subcommand)]
+pub enum ServeMode {
+    /// The command routes of some domains: no projector, no checkout worker.
+    Commands {
+        /// Comma-separated: products, users (with sign-in), carts, orders, payments,
+        /// shipments [default: all].
+        #[arg(long, value_delimiter = ',')]
+        domains: Vec<command_services::app::Domain>,
+    },
+    /// The GET routes of some read models, and the projection operations: it reads what
+    /// projectors elsewhere keep, and runs none.
+    Query {
+        /// Comma-separated: catalog, carts, orders, payments, shipments, users, reporting,
+        /// audit [default: all].
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<query_api::Model>,
+    },
+    /// Projector workers only.
+    Projector {
+        /// Comma-separated projection names (see `ecommerce projections status`)
+        /// [default: all].
+        #[arg(long, value_delimiter = ',')]
+        projections: Vec<String>,
+    },
+    /// The checkout process only.
+    Checkout,
 }
 
 #[derive(Debug, Subcommand)]

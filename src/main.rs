@@ -2,7 +2,8 @@
 //!
 //! - `cli`: the command-line grammar (clap), with `ECOMMERCE_*` environment fallbacks;
 //! - `settings`: flags and environment over the optional file over the defaults;
-//! - `serve`: `ecommerce serve`; `users`: `ecommerce users create-admin|grant-role`;
+//! - `serve`: `ecommerce serve [commands|query|projector|checkout]`; `users`:
+//!   `ecommerce users create-admin|grant-role`;
 //! - `log`: `ecommerce log stats|read`, inspecting the event store;
 //! - `projections`: `ecommerce projections status|rebuild|retry|skip`;
 //! - `audit`: `ecommerce audit order`, an order's history and state from the event store.
@@ -23,8 +24,8 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => match settings::load_serve(&cli.global, &args) {
-            Ok(settings) => serve::run(settings).await,
+        Command::Serve(mut args) => match settings::load_serve(&cli.global, &args) {
+            Ok(settings) => serve::run(settings, args.mode.take()).await,
             Err(e) => Err(e),
         },
         Command::Users(UsersCommand::CreateAdmin { email }) => match settings::load(&cli.global) {

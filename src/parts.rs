@@ -13,7 +13,7 @@ use infra::event_store::EventStore;
 use infra::read_store::ReadStore;
 use projections::ops::state::OpsState;
 use projections::ops::{follow_versions, load_versions};
-use projections::runtime::{Options, Positions, Projection, Projector, Versions};
+use projections::runtime::{Options, Positions, Projection, Projector, Versions, specs_at};
 use query_api::QueryState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,22 +33,39 @@ pub struct Bookkeeping {
 }
 
 impl Bookkeeping {
-    /// Loads the active versions and starts following switches made by other processes.
+    /// Loads the active versions, declares their collections to the read store (a process
+    /// that reads models it does not project must too), and starts following switches made
+    /// by other processes.
     pub async fn open(
         read: Arc<dyn ReadStore>,
         stop: watch::Receiver<bool>,
     ) -> Result<(Self, JoinHandle<()>), String> {
-        let ops = OpsState::open(read).await.map_err(|e| e.to_string())?;
+        let ops = OpsState::open(read.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         let versions = Versions::default();
         load_versions(&ops, &versions)
             .await
             .map_err(|e| e.to_string())?;
-        let follower = tokio::spawn(follow_versions(
-            ops.clone(),
-            versions.clone(),
-            Duration::from_secs(1),
-            stop,
-        ));
+        declare(read.as_ref(), &versions).await?;
+        let mut switched = versions.watch();
+        let follower = tokio::spawn({
+            let (ops, versions) = (ops.clone(), versions.clone());
+            async move {
+                let follow = follow_versions(ops, versions.clone(), Duration::from_secs(1), stop);
+                let declare = async {
+                    while switched.changed().await.is_ok() {
+                        if let Err(e) = declare(read.as_ref(), &versions).await {
+                            tracing::warn!(error = %e, "cannot declare a new version's collections");
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = follow => {},
+                    () = declare => {},
+                }
+            }
+        });
         let books = Self {
             ops,
             versions,
@@ -56,6 +73,17 @@ impl Bookkeeping {
         };
         Ok((books, follower))
     }
+}
+
+/// Declares the collections of every projection's active version (idempotent).
+async fn declare(read: &dyn ReadStore, versions: &Versions) -> Result<(), String> {
+    for projection in projections::models::all() {
+        let version = versions.version(projection.as_ref());
+        for spec in specs_at(projection.as_ref(), version) {
+            read.ensure(&spec).await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// The lease owner of this process: its instance name (see [`crate::instance`]), or a fresh

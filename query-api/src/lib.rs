@@ -104,11 +104,11 @@ impl std::str::FromStr for Model {
 /// The query routes of `models`, and the projection operations (`/api/admin/projections`),
 /// with their OpenAPI description.
 pub fn api(models: &[Model]) -> OpenApiRouter<QueryState> {
+    let base =
+        OpenApiRouter::with_openapi(infra::http::openapi_base()).merge(routes::admin::router());
     models
         .iter()
-        .fold(routes::admin::router(), |router, model| {
-            router.merge(model.router())
-        })
+        .fold(base, |router, model| router.merge(model.router()))
 }
 
 /// The query routes of `models` on `state`, and their OpenAPI document.
