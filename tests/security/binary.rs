@@ -38,11 +38,25 @@ pub struct Server {
     pub client: reqwest::Client,
 }
 
+/// A server a test forgot (or a failed test left) is killed, never left running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     /// Starts `serve` on a free port with `envs`; its standard error goes to `log`.
     pub fn start(data_dir: &Path, log: &Path, envs: &[(&str, &str)]) -> Server {
+        Self::start_mode(data_dir, log, &[], envs)
+    }
+
+    /// Starts `serve MODE...` (such as `["query", "--models", "catalog"]`) on a free port.
+    pub fn start_mode(data_dir: &Path, log: &Path, mode: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = ecommerce(data_dir)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(mode)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).unwrap())
@@ -64,7 +78,7 @@ impl Server {
         }
     }
 
-    /// Stops it with SIGTERM and waits for it.
+    /// Stops it with SIGTERM and waits for it; it must exit cleanly.
     pub fn stop(mut self) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

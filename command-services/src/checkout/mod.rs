@@ -228,7 +228,9 @@ impl Checkout {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot take the checkout lease"),
             }
-            let _ = tokio::time::timeout(renew_every, stopped(&mut stop)).await;
+            // A standby looks again soon, so it takes a dead worker's lease right after it expires.
+            let retry = renew_every.min(std::time::Duration::from_millis(500));
+            let _ = tokio::time::timeout(retry, stopped(&mut stop)).await;
         }
         let _ = checkout.read.release_lease(KEY, &checkout.owner).await;
     }

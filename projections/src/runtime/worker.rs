@@ -62,7 +62,9 @@ impl Projector {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(projection = %key, error = %e, "cannot take the lease"),
             }
-            let _ = tokio::time::timeout(renew_every, stopped(&mut stop)).await;
+            // A standby looks again soon, so it takes a dead worker's lease right after it expires.
+            let retry = renew_every.min(std::time::Duration::from_millis(500));
+            let _ = tokio::time::timeout(retry, stopped(&mut stop)).await;
         }
         let key = self.live.as_ref().map_or_else(
             || self.key(),
