@@ -15,7 +15,7 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     }
     match std::fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {
-            if open_to_others(&meta) {
+            if open_to_others(&meta) && first_warning(dir) {
                 tracing::warn!(
                     dir = %dir.display(),
                     "the data folder can be entered by other users; its files are owner-only, \
@@ -75,6 +75,19 @@ pub fn tighten(path: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = meta;
     Ok(())
+}
+
+/// True the first time a folder is named in this process: the warning is said once.
+fn first_warning(dir: &Path) -> bool {
+    static WARNED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut warned) = WARNED.lock() else {
+        return false;
+    };
+    if warned.iter().any(|d| d == dir) {
+        return false;
+    }
+    warned.push(dir.to_owned());
+    true
 }
 
 #[cfg(unix)]

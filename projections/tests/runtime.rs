@@ -226,6 +226,116 @@ async fn a_projector_killed_between_documents_and_checkpoint_ends_like_a_rebuild
     }
 }
 
+/// A read store with no transactions, dying in the middle of a batch: it writes some of the
+/// batch's documents (a different half each time), not the checkpoint, and fails. MongoDB
+/// can do this; SQLite cannot, but the projections must not depend on which.
+struct CrashMidBatch {
+    inner: Arc<dyn ReadStore>,
+    crashes: AtomicUsize,
+}
+
+#[async_trait]
+impl ReadStore for CrashMidBatch {
+    async fn ensure(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
+        self.inner.ensure(spec).await
+    }
+    async fn drop_collection(&self, name: &str) -> Result<(), ReadStoreError> {
+        self.inner.drop_collection(name).await
+    }
+    async fn get(&self, c: &str, id: &str) -> Result<Option<Document>, ReadStoreError> {
+        self.inner.get(c, id).await
+    }
+    async fn get_many(&self, c: &str, ids: &[String]) -> Result<Vec<Document>, ReadStoreError> {
+        self.inner.get_many(c, ids).await
+    }
+    async fn query(&self, q: &Query) -> Result<Page, ReadStoreError> {
+        self.inner.query(q).await
+    }
+    async fn apply(&self, mut batch: Batch) -> Result<(), ReadStoreError> {
+        let left = self.crashes.load(Ordering::SeqCst);
+        if left > 0 {
+            self.crashes.store(left - 1, Ordering::SeqCst);
+            batch
+                .writes
+                .sort_by(|a, b| (&a.collection, &a.id).cmp(&(&b.collection, &b.id)));
+            let writes = std::mem::take(&mut batch.writes);
+            batch.writes = writes
+                .into_iter()
+                .enumerate()
+                .filter(|(n, _)| (n + left).is_multiple_of(2))
+                .map(|(_, w)| w)
+                .collect();
+            batch.checkpoint = self.inner.checkpoint(&batch.projection).await?;
+            self.inner.apply(batch).await?;
+            return Err(ReadStoreError::Unavailable(
+                "crashed in the middle of the documents".into(),
+            ));
+        }
+        self.inner.apply(batch).await
+    }
+    async fn checkpoint(&self, p: &str) -> Result<Position, ReadStoreError> {
+        self.inner.checkpoint(p).await
+    }
+    async fn acquire_lease(&self, p: &str, o: &str, t: Duration) -> Result<bool, ReadStoreError> {
+        self.inner.acquire_lease(p, o, t).await
+    }
+    async fn release_lease(&self, p: &str, o: &str) -> Result<(), ReadStoreError> {
+        self.inner.release_lease(p, o).await
+    }
+    async fn lease_holder(&self, p: &str) -> Result<Option<String>, ReadStoreError> {
+        self.inner.lease_holder(p).await
+    }
+    async fn ping(&self) -> Result<(), ReadStoreError> {
+        self.inner.ping().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_projector_killed_in_the_middle_of_a_batchs_documents_ends_like_a_rebuild() {
+    let s = stores();
+    scenario::shop(s.events.as_ref(), 6, 30, 13).await;
+    let head = s.events.head().await.unwrap();
+    for p in models::all() {
+        let store = read_store(&s, &format!("{}-half.db", p.name()));
+        let crashing: Arc<dyn ReadStore> = Arc::new(CrashMidBatch {
+            inner: store.clone(),
+            crashes: AtomicUsize::new(6),
+        });
+        // Batches of different sizes die halfway, each leaving another half written.
+        for batch in [40, 25, 60, 35, 80, 50] {
+            let first = projector(
+                &p,
+                &s.events,
+                &crashing,
+                &Positions::default(),
+                "first",
+                batch,
+            );
+            assert!(first.catch_up().await.is_err());
+        }
+        let restarted = projector(&p, &s.events, &store, &Positions::default(), "second", 100);
+        assert_eq!(restarted.catch_up().await.unwrap(), head);
+        let rebuilt = read_store(&s, &format!("{}-half-rebuilt.db", p.name()));
+        projector(
+            &p,
+            &s.events,
+            &rebuilt,
+            &Positions::default(),
+            "rebuild",
+            1000,
+        )
+        .catch_up()
+        .await
+        .unwrap();
+        assert_eq!(
+            dump(&store, p.as_ref()).await,
+            dump(&rebuilt, p.as_ref()).await,
+            "{}",
+            p.name()
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_workers_started_at_once_one_holds_the_lease_and_the_result_is_right() {
     let s = stores();

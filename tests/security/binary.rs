@@ -54,8 +54,12 @@ impl Server {
 
     /// Starts `serve MODE...` (such as `["query", "--models", "catalog"]`) on a free port.
     pub fn start_mode(data_dir: &Path, log: &Path, mode: &[&str], envs: &[(&str, &str)]) -> Server {
-        let mut child = ecommerce(data_dir)
-            .args(["serve", "--addr", "127.0.0.1:0"])
+        let mut command = ecommerce(data_dir);
+        command.arg("serve");
+        if !mode.contains(&"--addr") {
+            command.args(["--addr", "127.0.0.1:0"]);
+        }
+        let mut child = command
             .args(mode)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())

@@ -23,6 +23,54 @@ pub struct Shop {
     pub read: Arc<dyn ReadStore>,
     pub admin: String,
     dir: tempfile::TempDir,
+    _mongo: Option<MongoDatabase>,
+}
+
+/// The read store of a test shop: `read.db` in its folder, or, when
+/// `ECOMMERCE_TEST_SHOP_READ_STORE=mongodb`, a fresh database on the MongoDB server of
+/// `ECOMMERCE_TEST_MONGODB_URI` (required then: CI runs the shop on both).
+async fn read_store(dir: &std::path::Path) -> (Arc<dyn ReadStore>, Option<MongoDatabase>) {
+    use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
+    if std::env::var("ECOMMERCE_TEST_SHOP_READ_STORE").as_deref() != Ok("mongodb") {
+        let read = SqliteReadStore::open(dir.join("read.db")).unwrap();
+        return (Arc::new(read), None);
+    }
+    let uri = std::env::var("ECOMMERCE_TEST_MONGODB_URI")
+        .expect("ECOMMERCE_TEST_SHOP_READ_STORE=mongodb needs ECOMMERCE_TEST_MONGODB_URI");
+    let name = format!("shop_{}", uuid::Uuid::now_v7().simple());
+    let settings = MongoSettings {
+        database: Some(name.clone()),
+        field_indexes: match std::env::var("ECOMMERCE_TEST_MONGODB_FIELD_ONLY_INDEXES").as_deref() {
+            Ok("1") => FieldIndexes::FieldOnly,
+            _ => FieldIndexes::WithId,
+        },
+    };
+    let read = MongoReadStore::connect_with(&uri, settings).await.unwrap();
+    (Arc::new(read), Some(MongoDatabase { uri, name }))
+}
+
+/// A test's MongoDB database, dropped with the shop.
+pub struct MongoDatabase {
+    uri: String,
+    name: String,
+}
+
+impl Drop for MongoDatabase {
+    fn drop(&mut self) {
+        let (uri, name) = (self.uri.clone(), self.name.clone());
+        // The test's runtime may be shutting down: a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let client = mongodb::Client::with_uri_str(&uri).await.ok()?;
+                client.database(&name).drop().await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 pub struct Answer {
@@ -72,8 +120,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
     config.durability = Durability::Normal;
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::open(config, domain::schema::Upcasters::domain()).unwrap());
-    let read: Arc<dyn ReadStore> =
-        Arc::new(SqliteReadStore::open(dir.path().join("read.db")).unwrap());
+    let (read, mongo) = read_store(dir.path()).await;
     let provider = Arc::new(TestProvider::default());
     let shop = Embedded::build_with(&settings, events.clone(), read.clone(), provider.clone())
         .await
@@ -88,6 +135,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Layer)) -> Shop {
         read,
         admin: String::new(),
         dir,
+        _mongo: mongo,
     };
     test.admin = test.login("admin@example.com", "admin password 1").await;
     test

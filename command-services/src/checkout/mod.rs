@@ -253,17 +253,54 @@ impl Checkout {
             tokio::select! {
                 window = log.next_window() => {
                     let window = window.map_err(|e| FlowError::Retry(e.to_string()))?;
-                    // On failure start again from the checkpoint: handled events repeat harmlessly.
-                    self.process(&window).await?;
+                    // On failure start again from the checkpoint: handled events repeat
+                    // harmlessly. The lease is renewed while the window is handled too (a
+                    // provider's backoff may outlast it); once lost, the work stops.
+                    let work = self.process(&window);
+                    tokio::pin!(work);
+                    loop {
+                        tokio::select! {
+                            done = &mut work => {
+                                done?;
+                                break;
+                            }
+                            _ = renew.tick() => {
+                                if !self.renew().await? {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
                 }
                 _ = renew.tick() => {
-                    let held = self.read.acquire_lease(KEY, &self.owner, self.flow.options.lease_ttl).await;
-                    if !held.map_err(|e| FlowError::Retry(e.to_string()))? {
-                        tracing::warn!("lost the checkout lease");
+                    if !self.renew().await? {
                         return Ok(());
                     }
                 }
                 () = stopped(stop) => return Ok(()),
+            }
+        }
+    }
+}
+
+impl Checkout {
+    /// Renews the lease; false when another worker holds it now, or when the store took
+    /// longer than a third of the lease to answer.
+    async fn renew(&self) -> Result<bool, FlowError> {
+        let ttl = self.flow.options.lease_ttl;
+        let renewed =
+            tokio::time::timeout(ttl / 3, self.read.acquire_lease(KEY, &self.owner, ttl)).await;
+        match renewed {
+            Ok(held) => {
+                let held = held.map_err(|e| FlowError::Retry(e.to_string()))?;
+                if !held {
+                    tracing::warn!("lost the checkout lease");
+                }
+                Ok(held)
+            }
+            Err(_) => {
+                tracing::warn!("renewing the checkout lease took too long; stepping back");
+                Ok(false)
             }
         }
     }

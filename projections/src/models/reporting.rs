@@ -103,9 +103,11 @@ impl Reporting {
                 "order {order_id} was paid but never placed"
             )));
         };
-        if order.paid_on.is_some() {
-            return Ok(());
-        }
+        // No "already counted" check through `paid_on`: an order is paid once in the log,
+        // and a replay after a crash is kept from counting twice by each document's own
+        // position guard. A flag in another document would not be: on a store without
+        // transactions a crash can leave the order marked paid and the totals not yet
+        // written, and the replay would then skip the totals.
         let date = day(event);
         let products: Vec<Key> = order
             .lines

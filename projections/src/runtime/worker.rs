@@ -92,11 +92,27 @@ impl Projector {
             tokio::select! {
                 window = log.next_window() => {
                     let window = window?;
-                    self.process(&window.events, window.up_to).await?;
+                    // The lease is renewed while a window is applied too (it may take longer
+                    // than the lease on a slow store); once it is lost the work stops, even
+                    // halfway: what it wrote is guarded per document, as after a crash.
+                    let work = self.process(&window.events, window.up_to);
+                    tokio::pin!(work);
+                    loop {
+                        tokio::select! {
+                            done = &mut work => {
+                                done?;
+                                break;
+                            }
+                            _ = renew.tick() => {
+                                if !self.renew(&key).await? {
+                                    return Ok(Ended::LeaseLost);
+                                }
+                            }
+                        }
+                    }
                 }
                 _ = renew.tick() => {
-                    if !self.read.acquire_lease(&key, &self.owner, self.options.lease_ttl).await? {
-                        tracing::warn!(projection = %key, "lost the lease");
+                    if !self.renew(&key).await? {
                         return Ok(Ended::LeaseLost);
                     }
                 }
@@ -110,6 +126,27 @@ impl Projector {
                     }
                 }
                 () = stopped(stop) => return Ok(Ended::Stopped),
+            }
+        }
+    }
+
+    /// Renews the lease; false when another worker holds it now, or when the store took
+    /// longer than a third of the lease to answer (the lease may have run out meanwhile).
+    async fn renew(&self, key: &str) -> Result<bool, ProjectorError> {
+        let ttl = self.options.lease_ttl;
+        let renewed =
+            tokio::time::timeout(ttl / 3, self.read.acquire_lease(key, &self.owner, ttl)).await;
+        match renewed {
+            Ok(held) => {
+                let held = held?;
+                if !held {
+                    tracing::warn!(projection = %key, "lost the lease");
+                }
+                Ok(held)
+            }
+            Err(_) => {
+                tracing::warn!(projection = %key, "renewing the lease took too long; stepping back");
+                Ok(false)
             }
         }
     }
