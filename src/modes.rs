@@ -158,7 +158,7 @@ pub async fn start(
                     .map_err(|e| anyhow!(e))?,
             );
             let checks = vec![Check::event_store(events), Check::read_store(read)];
-            let service = workers_only(settings, checks).await?;
+            let service = workers_only(settings, checks, Vec::new()).await?;
             Ok(serving(service, stop, workers, shutdown))
         }
         Mode::Checkout => {
@@ -167,24 +167,30 @@ pub async fn start(
             let tokens = keys(settings).map_err(|e| anyhow!(e))?.tokens;
             let metered = MeteredEventStore::wrap(events.clone());
             let state = AppState::with_guard(metered, tokens, provider.clone(), Guard::default());
+            let follower = tokio::spawn(state.clone().follow_changes());
             let worker = parts::checkout(settings, state, read.clone(), provider, &stopped)
                 .await
                 .map_err(|e| anyhow!(e))?;
             let checks = vec![Check::event_store(events), Check::read_store(read)];
-            let service = workers_only(settings, checks).await?;
+            let service = workers_only(settings, checks, vec![follower]).await?;
             Ok(serving(service, stop, vec![worker], shutdown))
         }
     }
 }
 
-/// The HTTP side of a worker process: health, metrics and the document of those.
-async fn workers_only(settings: &Settings, checks: Vec<Check>) -> Result<Service> {
+/// The HTTP side of a worker process: health, metrics and the document of those; the
+/// `background` tasks stop with it.
+async fn workers_only(
+    settings: &Settings,
+    checks: Vec<Check>,
+    background: Vec<JoinHandle<()>>,
+) -> Result<Service> {
     Service::bind(
         settings,
         Router::new(),
         infra::http::openapi_base(),
         checks,
-        Vec::new(),
+        background,
     )
     .await
     .map_err(|e| anyhow!(e))

@@ -140,6 +140,19 @@ where
         }
     }
 
+    /// The log holds version `version` of aggregate `id`: a cached state older than that is
+    /// dropped (another process changed it); one at that version (this runner's own append)
+    /// stays.
+    pub fn observe(&self, id: &str, version: Version) {
+        if let Ok(mut cache) = self.cache.lock()
+            && cache
+                .peek(id)
+                .is_some_and(|cached| cached.version < version)
+        {
+            cache.pop(id);
+        }
+    }
+
     /// The current state, read from the log.
     pub async fn load(&self, id: &str) -> Result<Loaded<A>, ApiError> {
         let loaded = self.loader.load_aggregate(id).await?;

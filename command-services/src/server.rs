@@ -85,7 +85,7 @@ impl App {
         }
         let (mut router, mut openapi) = parts(state.clone(), domains);
         let mut checks = vec![Check::event_store(store)];
-        let mut background = vec![tokio::spawn(state.clone().follow_user_changes())];
+        let mut background = vec![tokio::spawn(state.clone().follow_changes())];
         for extra in extras {
             router = router.merge(extra.router);
             openapi.merge(extra.openapi);

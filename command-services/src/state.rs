@@ -90,35 +90,47 @@ impl AppState {
         }))
     }
 
-    /// Keeps the user cache honest when other processes change users: every user event in
-    /// the log from now on drops that user's cached state. Runs until the task is aborted.
-    pub async fn follow_user_changes(self) {
+    /// Keeps the cached aggregates honest when other processes change them (another command
+    /// replica, the checkout worker, the catalog's command process): every event appended
+    /// from now on drops a cached state older than it. A process's own appends leave its
+    /// cache as it is. Runs until the task is aborted.
+    pub async fn follow_changes(self) {
         let head = match self.store.head().await {
             Ok(head) => head,
             Err(e) => {
-                tracing::error!(error = %e, "cannot follow user changes");
+                tracing::error!(error = %e, "cannot follow changes made elsewhere");
                 return;
             }
         };
-        let types = domain::user::UserEvent::SCHEMAS
-            .iter()
-            .map(|(name, _)| *name)
-            .collect();
-        let mut log = Subscription::new(self.store.clone(), head).only(types);
+        let mut log = Subscription::new(self.store.clone(), head);
         loop {
             match log.next_window().await {
                 Ok(window) => {
                     for event in window.events {
-                        if let Some(id) = event.stream.strip_prefix("user-") {
-                            self.users.forget(id);
-                        }
+                        self.observe(&event.stream, event.version);
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "reading the log for user changes failed");
+                    tracing::warn!(error = %e, "reading the log for changes made elsewhere failed");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 }
             }
+        }
+    }
+
+    fn observe(&self, stream: &str, version: infra::event_store::Version) {
+        let Some((kind, id)) = stream.split_once('-') else {
+            return;
+        };
+        match kind {
+            "user" => self.users.observe(id, version),
+            "product" => self.products.observe(id, version),
+            "cart" => self.carts.observe(id, version),
+            "order" => self.orders.observe(id, version),
+            "payment" => self.payments.observe(id, version),
+            "shipment" => self.shipments.observe(id, version),
+            "claim" => self.claims.observe(id, version),
+            _ => {}
         }
     }
 }

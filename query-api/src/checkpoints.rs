@@ -69,9 +69,11 @@ impl Checkpoints {
                 continue;
             }
             for key in keys {
-                match read.checkpoint(&key).await {
-                    Ok(position) => positions.publish(&key, position),
-                    Err(e) => tracing::debug!(%key, error = %e, "cannot read a checkpoint"),
+                // A store that hangs must not hold every other awaited checkpoint.
+                match tokio::time::timeout(Duration::from_secs(1), read.checkpoint(&key)).await {
+                    Ok(Ok(position)) => positions.publish(&key, position),
+                    Ok(Err(e)) => tracing::debug!(%key, error = %e, "cannot read a checkpoint"),
+                    Err(_) => tracing::debug!(%key, "reading a checkpoint took too long"),
                 }
             }
             tokio::time::sleep(INTERVAL).await;

@@ -100,19 +100,28 @@ async fn wait_one(
     deadline: Instant,
 ) -> Result<(), ApiError> {
     // A projector in this process publishes its position; for one in another process, this
-    // process's checkpoint follower reads it while we wait (see `crate::checkpoints`).
+    // process's checkpoint follower reads it while we wait (see `crate::checkpoints`). A
+    // slow look at the store ourselves covers a follower that is not running.
     let _interest = state.checkpoints.interest(key);
     let Some(mut watch) = state.positions.watch(key) else {
         return Err(ApiError::Internal(
             "the positions registry is poisoned".into(),
         ));
     };
-    let reached = tokio::time::timeout_at(deadline, watch.wait_for(|p| *p >= min)).await;
-    match reached {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(_)) => Err(ApiError::Internal("the positions registry closed".into())),
-        Err(_) => Err(ApiError::NotYet(format!(
-            "the {key} read model has not reached position {min} yet; retry"
-        ))),
+    loop {
+        if reached(state, key, min).await? {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(ApiError::NotYet(format!(
+                "the {key} read model has not reached position {min} yet; retry"
+            )));
+        }
+        let nap = (deadline - now).min(FALLBACK_POLL);
+        let _ = tokio::time::timeout(nap, watch.wait_for(|p| *p >= min)).await;
     }
 }
+
+/// How often a waiting query reads the checkpoint itself, beside the follower's reads.
+const FALLBACK_POLL: std::time::Duration = std::time::Duration::from_millis(100);

@@ -233,3 +233,62 @@ async fn a_standby_projector_takes_over_within_the_lease_time() {
     commands.stop();
     query_process.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_process_sees_what_another_one_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = [
+        ("ECOMMERCE_ADMIN_EMAIL", "admin@example.com"),
+        ("ECOMMERCE_ADMIN_PASSWORD", "the admin's password"),
+        ("ECOMMERCE_AUTH_RATE_PER_ADDRESS", "0"),
+    ];
+    let catalog = start(
+        dir.path(),
+        "c1",
+        &["commands", "--domains", "products,users"],
+        &admin,
+    );
+    let shop = start(
+        dir.path(),
+        "c2",
+        &["commands", "--domains", "carts"],
+        &admin,
+    );
+    let (_, token) = catalog
+        .login("admin@example.com", "the admin's password")
+        .await;
+    let token = token.unwrap();
+    let body = json!({"sku": "MUG", "name": "Mug", "category": "kitchen",
+                      "price": {"amount": 100, "currency": "EUR"}, "initial_stock": 50});
+    let (_, made) = catalog.post("/api/products", Some(&token), body).await;
+    let product = made["id"].as_str().unwrap().to_owned();
+    catalog
+        .register("ann@example.com", "ann's own password")
+        .await;
+    let (_, ann) = catalog.login("ann@example.com", "ann's own password").await;
+    let ann = ann.unwrap();
+    let (_, cart) = shop.post("/api/carts", Some(&ann), json!({})).await;
+    let items = format!("/api/carts/{}/items", cart["id"].as_str().unwrap());
+    let item = json!({"product_id": product, "quantity": 1});
+    // The shop's process now holds the product in its cache.
+    assert_eq!(shop.post(&items, Some(&ann), item.clone()).await.0, 200);
+    let discontinue = json!({"reason": "end of line"});
+    let path = format!("/api/products/{product}/discontinue");
+    assert_eq!(catalog.post(&path, Some(&token), discontinue).await.0, 200);
+    // The other process learns of it (SQLite wakes other processes by polling each second).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, body) = shop.post(&items, Some(&ann), item.clone()).await;
+        if status == 422 {
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the carts process still sells a discontinued product"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    catalog.stop();
+    shop.stop();
+}

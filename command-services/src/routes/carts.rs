@@ -14,6 +14,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use domain::cart::{Cart, CartCommand, CartState};
+use domain::order::Order;
 use domain::product::Product;
 use domain::values::{CartId, OrderId, OrderLine, PaymentMethod, ProductId, Quantity};
 use serde::Deserialize;
@@ -274,8 +275,9 @@ async fn checkout(
 
 /// Places the order now, as the checkout process would (the same command id, so it is
 /// placed once between them), so that the answer's position is one where the order exists.
-/// When that fails the process places it a moment later, and the answer falls back to the
-/// checkout's own position.
+/// When the order was already there (the process was first), the answer is the position of
+/// its last event. When placing fails the process places it a moment later, and the answer
+/// falls back to the checkout's own position.
 async fn place_at_once(state: &AppState, cart: CartId, checkout: Outcome) -> Outcome {
     let stream = format!("cart-{cart}");
     let placed = async {
@@ -293,15 +295,29 @@ async fn place_at_once(state: &AppState, cart: CartId, checkout: Outcome) -> Out
             .await
             .map_err(|e| e.to_string())
     };
-    match placed.await {
-        Ok(Some((_, Some(order)))) => Outcome {
-            position: order.position.max(checkout.position),
-            ..checkout
-        },
-        Ok(_) => checkout,
+    let position = match placed.await {
+        Ok(Some((_, Some(order)))) => Some(order.position),
+        Ok(Some((order, None))) => last_position(state, order).await,
+        Ok(None) => None,
         Err(e) => {
             tracing::warn!(%cart, error = %e, "the order will be placed by the checkout process");
-            checkout
+            None
+        }
+    };
+    Outcome {
+        position: position.unwrap_or(0).max(checkout.position),
+        ..checkout
+    }
+}
+
+/// The global position of the order's last event, when it has one and it reads.
+async fn last_position(state: &AppState, order: OrderId) -> Option<u64> {
+    let stream = infra::event_store::aggregates::stream_name::<Order>(&order.to_string());
+    match state.store.read_stream(&stream, 0).await {
+        Ok(events) => events.last().map(|e| e.position),
+        Err(e) => {
+            tracing::warn!(%order, error = %e, "the order's position did not read");
+            None
         }
     }
 }

@@ -17,6 +17,9 @@ use utoipa_axum::routes;
 
 type Probe = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
+/// The longest a readiness probe waits for a store.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One readiness check: a name and a probe.
 #[derive(Clone)]
 pub struct Check {
@@ -102,7 +105,14 @@ async fn live() -> Json<Health> {
 async fn ready(State(checks): State<Arc<Vec<Check>>>) -> (StatusCode, Json<Health>) {
     let probes = checks.iter().map(|check| {
         let probe = (check.probe)();
-        async move { (check.name, probe.await) }
+        async move {
+            // A store that does not answer within the probe's bound is down for readiness.
+            let answered = tokio::time::timeout(PROBE_TIMEOUT, probe).await;
+            (
+                check.name,
+                answered.unwrap_or_else(|_| Err("no answer within 2 s".into())),
+            )
+        }
     });
     let results = futures_util::future::join_all(probes).await;
     let failed: Vec<String> = results
