@@ -39,6 +39,20 @@ impl Door {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
+        self.send_retrying(method, path, token, body, headers, &[502, 503, 504])
+            .await
+    }
+
+    /// Sends until the answer's status is not one of `retry`; panics after 90 s.
+    async fn send_retrying(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        retry: &[u16],
+    ) -> Answer {
         let deadline = Instant::now() + Duration::from_secs(90);
         let mut pause = Duration::from_millis(20);
         loop {
@@ -57,7 +71,7 @@ impl Door {
             let failure = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    if ![502, 503, 504].contains(&status.as_u16()) {
+                    if !retry.contains(&status.as_u16()) {
                         let body = response.json().await.unwrap_or(Value::Null);
                         return Answer { status, body };
                     }
@@ -95,16 +109,18 @@ impl Door {
         answer.body
     }
 
-    /// A read at a position (read your writes): it must succeed.
+    /// A read at a position (read your writes): it must succeed. A 504 (the read model did
+    /// not reach the position in time) is a failure, not retried: retrying would hide it.
     pub async fn read_at(&self, path: &str, token: Option<&str>, position: u64) -> Value {
         let position = position.to_string();
         let answer = self
-            .send(
+            .send_retrying(
                 Method::GET,
                 path,
                 token,
                 None,
                 &[("X-Min-Position", position.as_str())],
+                &[502, 503],
             )
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);

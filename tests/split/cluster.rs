@@ -195,7 +195,13 @@ impl Cluster {
     fn start_nginx(&mut self, nginx: &Path) {
         let dir = self.root.path().join("nginx");
         std::fs::create_dir_all(dir.join("logs")).unwrap();
-        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx");
+        // The project's files, where nginx.conf includes them: ecommerce/ beside it.
+        let deploy = dir.join("ecommerce");
+        std::fs::create_dir_all(&deploy).unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx");
+        for file in ["map.conf", "locations.conf", "proxy.conf"] {
+            std::fs::copy(source.join(file), deploy.join(file)).unwrap();
+        }
         let port = free_port();
         let upstream = |names: &[&str]| {
             names
@@ -213,10 +219,9 @@ impl Cluster {
                  upstream ecommerce_query {{\n{query}        keepalive 32;\n    }}\n\
                  upstream ecommerce_commands_catalog {{\n{catalog}        keepalive 16;\n    }}\n\
                  upstream ecommerce_commands_shop {{\n{shop}        keepalive 16;\n    }}\n\
-                 include {deploy}/map.conf;\n\
-                 server {{\n        listen 127.0.0.1:{port};\n        include {deploy}/locations.conf;\n    }}\n}}\n",
+                 include ecommerce/map.conf;\n\
+                 server {{\n        listen 127.0.0.1:{port};\n        include ecommerce/locations.conf;\n    }}\n}}\n",
             dir = dir.display(),
-            deploy = deploy.display(),
             query = upstream(&["query-1", "query-2"]),
             catalog = upstream(&["catalog"]),
             shop = upstream(&["shop"]),
@@ -227,8 +232,11 @@ impl Cluster {
             .arg(&dir)
             .arg("-c")
             .arg(dir.join("nginx.conf"))
-            .args(["-g", "daemon off;"])
-            .stderr(Stdio::inherit())
+            // One process, no workers: a worker outliving a killed master would keep the
+            // test run's output open (and hang whatever reads it to its end).
+            .args(["-g", "daemon off; master_process off;"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("logs/stderr.log")).unwrap())
             .spawn()
             .unwrap();
         self.base = format!("http://127.0.0.1:{port}");
@@ -246,19 +254,26 @@ impl Cluster {
         for (_, process) in std::mem::take(&mut self.processes) {
             process.server.stop();
         }
-        psql(
-            &self.backends_postgres,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
-        );
     }
 }
 
-/// nginx goes with the cluster, whether the test stopped it or failed (the services are
-/// killed by their own `Drop`).
+/// nginx and the PostgreSQL database go with the cluster, whether the test stopped it or
+/// failed (the services are killed by their own `Drop`, first).
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = self.nginx.kill();
         let _ = self.nginx.wait();
+        self.processes.clear();
+        let _ = Command::new("psql")
+            .args([
+                self.backends_postgres.as_str(),
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
