@@ -216,9 +216,9 @@ impl Cluster {
                  client_body_temp_path {dir}/body;\n    proxy_temp_path {dir}/proxy;\n\
                  fastcgi_temp_path {dir}/fastcgi;\n    uwsgi_temp_path {dir}/uwsgi;\n\
                  scgi_temp_path {dir}/scgi;\n\
-                 upstream ecommerce_query {{\n{query}        keepalive 32;\n    }}\n\
-                 upstream ecommerce_commands_catalog {{\n{catalog}        keepalive 16;\n    }}\n\
-                 upstream ecommerce_commands_shop {{\n{shop}        keepalive 16;\n    }}\n\
+                 upstream ecommerce_query {{\n{query}        keepalive 32;\n        keepalive_timeout 5s;\n    }}\n\
+                 upstream ecommerce_commands_catalog {{\n{catalog}        keepalive 16;\n        keepalive_timeout 5s;\n    }}\n\
+                 upstream ecommerce_commands_shop {{\n{shop}        keepalive 16;\n        keepalive_timeout 5s;\n    }}\n\
                  include ecommerce/map.conf;\n\
                  server {{\n        listen 127.0.0.1:{port};\n        include ecommerce/locations.conf;\n    }}\n}}\n",
             dir = dir.display(),
