@@ -2,14 +2,18 @@
 //! small cache when possible), decide, append with the expected version, and answer with the
 //! version and global position reached.
 //!
-//! The cache is only a shortcut: every append carries the version the decision was made on,
-//! so a stale cached state ends in a version conflict, and the command is decided again on
-//! fresh state. A client that sent `If-Match` gets that conflict as a 409 instead.
+//! Commands to one aggregate take turns in a process ([`crate::turns`]): each is decided on
+//! the state the previous one left, so they never conflict with each other. The cache is
+//! only a shortcut: every append carries the version the decision was made on, so a state
+//! another process changed ends in a version conflict, and the command is decided again on
+//! fresh state, after a jittered pause, until [`RETRY_BOUND`] has passed. A 409 is left only
+//! for a client whose `If-Match` is stale, and for a race still lost after that bound.
 //!
 //! Every run is counted in `ecommerce_commands_total` by aggregate, command and outcome
 //! (see [`outcome`]).
 
 use crate::error::ApiError;
+use crate::turns::{Crowded, Turns};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, EventStore as _};
 use domain::Refusal;
@@ -23,9 +27,15 @@ use lru::LruCache;
 use std::fmt::Debug;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-const ATTEMPTS: usize = 3;
 const CACHE_SIZE: usize = 10_000;
+
+/// How long a command lost to other processes is decided again before it answers 409.
+pub const RETRY_BOUND: Duration = Duration::from_secs(2);
+/// The first pause before deciding again; it doubles, up to [`MAX_PAUSE`], with jitter.
+const FIRST_PAUSE: Duration = Duration::from_millis(2);
+const MAX_PAUSE: Duration = Duration::from_millis(100);
 
 /// What a command reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +75,7 @@ pub struct Executor<A: Aggregate> {
     store: Arc<dyn EventStore>,
     loader: AggregateStore<A>,
     cache: Mutex<LruCache<String, Loaded<A>>>,
+    turns: Turns,
 }
 
 /// How a command run ended, beyond its answer.
@@ -120,6 +131,7 @@ where
             cache: Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
             )),
+            turns: Turns::default(),
         }
     }
 
@@ -204,8 +216,13 @@ where
         {
             return Ok((self.replay(meta, &stream, first).await?, Done::Replayed));
         }
+        let _turn = self.turns.take(id).await.map_err(|Crowded| {
+            ApiError::Overloaded("too many commands are waiting for this resource".into())
+        })?;
+        let deadline = Instant::now() + RETRY_BOUND;
+        let mut pause = FIRST_PAUSE;
         let mut fresh = false;
-        for _ in 0..ATTEMPTS {
+        loop {
             let (loaded, from_cache) = self.load_any(id, fresh).await?;
             if let Some(expected) = meta.expected
                 && expected != loaded.version
@@ -262,10 +279,19 @@ where
                     return Ok((reached, Done::Appended));
                 }
                 Err(StoreError::Conflict { current, .. }) => {
+                    // Another process appended first (this one's commands take turns).
                     self.forget(id);
                     if meta.expected.is_some() {
                         return Err(conflict(current));
                     }
+                    if Instant::now() + pause > deadline {
+                        return Err(ApiError::Conflict {
+                            detail: "the resource is changing too fast; retry".into(),
+                            current_version: Some(current),
+                        });
+                    }
+                    tokio::time::sleep(jittered(pause)).await;
+                    pause = (pause * 2).min(MAX_PAUSE);
                     fresh = true;
                 }
                 Err(error) => {
@@ -274,10 +300,6 @@ where
                 }
             }
         }
-        Err(ApiError::Conflict {
-            detail: "the resource is changing too fast; retry".into(),
-            current_version: None,
-        })
     }
 
     /// The first answer of a retried command, if the retry is the same request.
@@ -325,6 +347,14 @@ where
                 detail: refusal.to_string(),
             }
         })
+}
+
+/// A pause between half of `pause` and all of it, so that processes that lost the same
+/// race do not meet again at the same moment.
+fn jittered(pause: Duration) -> Duration {
+    let random = getrandom::u64().unwrap_or(0);
+    let half = pause / 2;
+    half + Duration::from_nanos(random % (half.as_nanos() as u64).max(1))
 }
 
 fn conflict(current: Version) -> ApiError {

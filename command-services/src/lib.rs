@@ -6,6 +6,7 @@
 //! - [`app`]: the routers of the chosen domains merged, with their OpenAPI description;
 //! - [`server`]: build and run the service, graceful shutdown;
 //! - [`executor`]: load, decide, append with the expected version, answer with the position;
+//!   [`turns`]: commands to one aggregate run one after another in a process;
 //! - [`context`], [`caller`], [`json`], [`path`]: what a request carries (ids, idempotency
 //!   key, caller, body, path) as extractors whose failures are problem details;
 //! - [`error`]: [`ApiError`] and its one status mapping; [`dto`]: wire types and answers;
@@ -33,6 +34,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod throttle;
+pub mod turns;
 
 pub use error::ApiError;
 pub use server::{App, shutdown_signal};

@@ -252,13 +252,13 @@ async fn concurrent_stale_updates_with_if_match_let_one_win() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_adds_to_one_cart_lose_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_two_concurrent_adds_to_one_cart_all_succeed() {
     let app = spawn_app().await;
     let mug = app.product("MUG-1", 100, 5).await;
     let (_, token) = app.customer("ann@example.com").await;
     let cart = app.cart(&token).await;
-    let adds = (0..10).map(|_| {
+    let adds = (0..32).map(|_| {
         let (client, url, token, mug) = (
             app.client.clone(),
             format!("{}/api/carts/{cart}/items", app.base),
@@ -283,7 +283,7 @@ async fn concurrent_adds_to_one_cart_lose_nothing() {
     let domain::cart::Cart::Open(state) = cart else {
         panic!("cart not open")
     };
-    assert_eq!(state.lines[0].quantity.get(), 10);
+    assert_eq!(state.lines[0].quantity.get(), 32);
 }
 
 #[tokio::test]

@@ -1,0 +1,159 @@
+//! Hot aggregates: many commands at once on one cart, from one process (they take turns and
+//! never conflict) and from two (a lost race is decided again until it lands). Every add is
+//! acknowledged and the cart holds them all. On SQLite, and on PostgreSQL when
+//! `ECOMMERCE_TEST_POSTGRES_URL` is set (skipped, saying so, without it).
+
+// A failed step aborts the test with its message; that is what unwrap is for here.
+#![allow(clippy::unwrap_used)]
+
+use command_services::AppState;
+use command_services::executor::CommandMeta;
+use domain::cart::{Cart, CartCommand};
+use domain::values::{CartId, ProductId, Quantity, UserId};
+use infra::auth::{Secret, Tokens};
+use infra::event_store::{EventStore, StoreTarget};
+use infra::sqlite::Durability;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+const ADDS: usize = 32;
+
+fn process(store: &Arc<dyn EventStore>) -> AppState {
+    let tokens = Tokens::new(&Secret::new("s".repeat(32)), Duration::from_secs(60)).unwrap();
+    AppState::new(store.clone(), tokens)
+}
+
+/// `ADDS` concurrent adds of one unit to one cart, spread over `processes`; every one must
+/// be acknowledged, and the cart must hold them all.
+async fn adds_all_land(store: Arc<dyn EventStore>, processes: usize) {
+    let states: Vec<AppState> = (0..processes).map(|_| process(&store)).collect();
+    let cart = CartId::from_uuid(Uuid::now_v7());
+    let open = CartCommand::Open {
+        cart_id: cart,
+        owner: UserId::from_uuid(Uuid::now_v7()),
+    };
+    states[0]
+        .carts
+        .execute(&CommandMeta::system("test"), &cart.to_string(), open)
+        .await
+        .unwrap();
+    let product = ProductId::from_uuid(Uuid::now_v7());
+    let adds: Vec<_> = (0..ADDS)
+        .map(|n| {
+            let state = states[n % processes].clone();
+            tokio::spawn(async move {
+                let add = CartCommand::AddItem {
+                    product_id: product,
+                    quantity: Quantity::new(1).unwrap(),
+                };
+                state
+                    .carts
+                    .execute(&CommandMeta::system("test"), &cart.to_string(), add)
+                    .await
+            })
+        })
+        .collect();
+    let mut refused = Vec::new();
+    for add in adds {
+        if let Err(e) = add.await.unwrap() {
+            refused.push(e.to_string());
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} adds failed: {refused:?}",
+        refused.len()
+    );
+    let Cart::Open(state) = states[0]
+        .carts
+        .load(&cart.to_string())
+        .await
+        .unwrap()
+        .aggregate
+    else {
+        panic!("the cart is not open")
+    };
+    assert_eq!(state.lines[0].quantity.get() as usize, ADDS);
+}
+
+async fn sqlite(dir: &Path) -> Arc<dyn EventStore> {
+    StoreTarget::Sqlite(dir.join("events.db"))
+        .open(true, Durability::Normal)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_adds_to_one_cart_in_one_process_all_land_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    adds_all_land(sqlite(dir.path()).await, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_adds_to_one_cart_from_two_processes_all_land_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    adds_all_land(sqlite(dir.path()).await, 2).await;
+}
+
+/// A fresh PostgreSQL database, dropped when the test ends.
+struct PgDatabase {
+    server: String,
+    name: String,
+}
+
+impl PgDatabase {
+    fn create() -> Option<Self> {
+        let Some(url) = std::env::var("ECOMMERCE_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var("ECOMMERCE_TEST_POSTGRES_REQUIRED").as_deref() != Ok("1"),
+                "ECOMMERCE_TEST_POSTGRES_REQUIRED=1 but ECOMMERCE_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!("skipped: set ECOMMERCE_TEST_POSTGRES_URL to run the PostgreSQL hot cart");
+            return None;
+        };
+        let name = format!("hot_{}", Uuid::now_v7().simple());
+        psql(&url, &format!("CREATE DATABASE {name}"));
+        Some(Self { server: url, name })
+    }
+
+    fn url(&self) -> String {
+        let (server, _) = self.server.rsplit_once('/').unwrap();
+        format!("{server}/{}", self.name)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        psql(
+            &self.server,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+fn psql(url: &str, sql: &str) {
+    let status = std::process::Command::new("psql")
+        .args([url, "-q", "-c", sql])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "psql {sql}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_adds_to_one_cart_from_two_processes_all_land_on_postgres() {
+    let Some(database) = PgDatabase::create() else {
+        return;
+    };
+    let store = StoreTarget::Postgres(database.url())
+        .open(true, Durability::Normal)
+        .await
+        .unwrap();
+    adds_all_land(store.clone(), 1).await;
+    adds_all_land(store, 2).await;
+}
