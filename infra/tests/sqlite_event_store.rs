@@ -205,3 +205,90 @@ async fn the_wal_is_checkpointed_off_the_write_path() {
         .unwrap();
     assert_eq!(events, 200);
 }
+
+/// The WAL's size on disk, 0 when there is none.
+fn wal_size(db: &std::path::Path) -> u64 {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).map_or(0, |m| m.len())
+}
+
+/// Appends from four writers while two readers tail the log, so a passive checkpoint never
+/// finishes: the WAL must still stay near its limit while the writes go on, and come back
+/// under it once they stop (a passive checkpoint alone leaves it at its largest for good).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_wal_stays_bounded_under_steady_appends_and_readers() {
+    const LIMIT: u64 = 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let mut config = SqliteConfig::new(&path);
+    config.durability = infra::sqlite::Durability::Normal;
+    config.wal_limit = LIMIT;
+    let store = Arc::new(SqliteEventStore::open(config, Upcasters::domain()).unwrap());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, done) = (store.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut after = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let batch = store.read_all(after, 100).await.unwrap();
+                    after = batch.last().map_or(after, |e| e.position);
+                    if batch.is_empty() {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..1500u64 {
+                    let request = infra::event_store::AppendRequest {
+                        stream: format!("s-{w}-{}", i % 50),
+                        expected: infra::event_store::ExpectedVersion::Any,
+                        events: vec![infra::event_store::NewEvent::new(
+                            "Tick",
+                            1,
+                            serde_json::json!({"i": i, "pad": "x".repeat(400)}),
+                        )],
+                        metadata: infra::event_store::EventMetadata::new(chrono::Utc::now()),
+                    };
+                    store.append(request).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut largest = 0;
+    while writers.iter().any(|w| !w.is_finished()) {
+        largest = largest.max(wal_size(&path));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The writer truncates it past the limit, so it passes the limit by about a batch; with
+    // passive checkpoints alone it grows to the size of everything written (about 28 MB).
+    assert!(
+        largest < 8 * LIMIT,
+        "the WAL grew to {largest} bytes while the writes went on (limit {LIMIT})"
+    );
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    // The fact waited for: the WAL is back under its limit (a checkpoint every 250 ms).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while wal_size(&path) > LIMIT {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the WAL stayed at {} bytes after the writes (largest {largest})",
+            wal_size(&path)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    eprintln!("largest WAL while writing: {largest} bytes (limit {LIMIT})");
+    assert_eq!(store.head().await.unwrap(), 6000);
+}

@@ -48,6 +48,8 @@ pub struct SqliteConfig {
     pub max_batch: usize,
     /// Create the file (and its folder) when missing; otherwise opening a missing file fails.
     pub create: bool,
+    /// The size past which the WAL is checkpointed in full and truncated (see `checkpoint`).
+    pub wal_limit: u64,
 }
 
 impl SqliteConfig {
@@ -58,6 +60,7 @@ impl SqliteConfig {
             durability: Durability::Full,
             max_batch: 512,
             create: true,
+            wal_limit: checkpoint::WAL_LIMIT,
         }
     }
 }
@@ -110,15 +113,17 @@ impl SqliteEventStore {
         let (head_tx, head_rx) = watch::channel(head);
         let (jobs_tx, jobs_rx) = mpsc::channel();
         let max_batch = config.max_batch.max(1);
+        let bound = checkpoint::WalBound::new(&path, config.wal_limit);
+        let writer_bound = bound.clone();
         std::thread::Builder::new()
             .name("event-store-writer".into())
-            .spawn(move || writer::run(conn, jobs_rx, head_tx, max_batch))
+            .spawn(move || writer::run(conn, jobs_rx, head_tx, max_batch, &writer_bound))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}")))?;
         let (checkpoints_tx, checkpoints_rx) = mpsc::channel();
         let (checkpoint_path, durability) = (path.clone(), config.durability);
         std::thread::Builder::new()
             .name("event-store-checkpoint".into())
-            .spawn(move || checkpoint::run(checkpoint_path, durability, checkpoints_rx))
+            .spawn(move || checkpoint::run(checkpoint_path, durability, bound, checkpoints_rx))
             .map_err(|e| StoreError::Backend(format!("cannot start the checkpointer: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -1,8 +1,10 @@
 //! The single writer: one thread owns the write connection and turns every append that is
 //! waiting into one transaction (group commit). Each append runs inside its own savepoint, so
 //! a refused append (conflict, duplicate id) rolls back alone while the others commit.
-//! Callers are answered only after the commit, so an acknowledged append is durable.
+//! Callers are answered only after the commit, so an acknowledged append is durable. Between
+//! batches it truncates the WAL once it has grown past its bound.
 
+use super::checkpoint::WalBound;
 use super::errors::sql_error;
 use crate::event_store::hash::{self, GENESIS};
 use crate::event_store::prepared::PreparedAppend;
@@ -25,6 +27,7 @@ pub(super) fn run(
     jobs: mpsc::Receiver<Job>,
     head: watch::Sender<Position>,
     max_batch: usize,
+    wal: &WalBound,
 ) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -62,6 +65,8 @@ pub(super) fn run(
             // The caller may have given up waiting; its append stands either way.
             let _ = job.reply.send(result);
         }
+        // Between batches the writer holds no lock, so a truncation cannot be kept out.
+        wal.truncate_if_large(&conn, "writer");
     }
 }
 
