@@ -129,6 +129,11 @@ async fn a_server_restart_mid_append_loses_nothing_and_the_store_reconnects() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_store_found_down_fails_fast_and_recovers() {
+    postgres::outage::a_store_found_down_fails_fast_and_recovers().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_and_a_bad_url_invalid() {
     use infra::event_store::StoreError;

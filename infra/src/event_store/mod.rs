@@ -5,11 +5,13 @@
 //! - [`prepared`]: appends validated and serialized before any backend sees them;
 //! - [`stored`] and [`hash`]: events as stored, and the per-stream hash chain, computed and
 //!   verified the same way by every backend;
-//! - `select`: [`open`] a backend from a store URL;
+//! - `select`: [`open`] a backend from a store URL; [`breaker`]: a server store that fails
+//!   fast while it is known to be down;
 //! - [`subscription`]: a catch-up reader of the global log that sleeps until woken;
 //! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`.
 
 pub mod aggregates;
+pub mod breaker;
 pub mod codec;
 mod error;
 pub mod hash;
@@ -21,6 +23,7 @@ pub mod subscription;
 mod types;
 
 pub use aggregates::AggregateStore;
+pub use breaker::Breaker;
 pub use error::StoreError;
 pub use select::{StoreTarget, open};
 pub use subscription::Subscription;

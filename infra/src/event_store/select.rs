@@ -2,7 +2,7 @@
 //! `kurrentdb://`, `esdb://` and their `+discover` forms (KurrentDB), `sqlite:PATH`, or nothing:
 //! the embedded SQLite file `DATA_DIR/events.db`.
 
-use super::{EventStore, StoreError};
+use super::{Breaker, EventStore, StoreError};
 use crate::kurrentdb::KurrentDbEventStore;
 use crate::postgres::{PgConfig, PgEventStore};
 use crate::sqlite::{Durability, SqliteConfig, SqliteEventStore};
@@ -76,12 +76,13 @@ impl StoreTarget {
                 config.durability = durability;
                 Arc::new(SqliteEventStore::open(config, upcasters)?)
             }
-            StoreTarget::Postgres(url) => {
-                Arc::new(PgEventStore::open(PgConfig::new(url.clone()), upcasters).await?)
-            }
-            StoreTarget::KurrentDb(url) => {
-                Arc::new(KurrentDbEventStore::connect(url, upcasters).await?)
-            }
+            // A server store fails fast while it is known to be down (see `Breaker`).
+            StoreTarget::Postgres(url) => Breaker::wrap(Arc::new(
+                PgEventStore::open(PgConfig::new(url.clone()), upcasters).await?,
+            )),
+            StoreTarget::KurrentDb(url) => Breaker::wrap(Arc::new(
+                KurrentDbEventStore::connect(url, upcasters).await?,
+            )),
         })
     }
 }

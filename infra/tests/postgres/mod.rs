@@ -3,5 +3,6 @@
 pub mod database;
 pub mod held_transactions;
 pub mod kill_and_restart;
+pub mod outage;
 
 pub use database::{Pg, fresh};
