@@ -8,6 +8,8 @@
 //! one hot aggregate cannot pile up without end.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OwnedMutexGuard;
 
@@ -26,8 +28,12 @@ pub struct Turns {
 pub struct Turn<'a> {
     turns: &'a Turns,
     id: String,
+    /// The wait for the slot, while it lasts; it holds a handle on the slot.
+    waiting: Option<Waiting>,
     guard: Option<OwnedMutexGuard<()>>,
 }
+
+type Waiting = Pin<Box<dyn Future<Output = OwnedMutexGuard<()>> + Send>>;
 
 /// Too many commands are already waiting for this aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,23 +42,29 @@ pub struct Crowded;
 impl Turns {
     /// Waits for aggregate `id`'s turn.
     pub async fn take(&self, id: &str) -> Result<Turn<'_>, Crowded> {
-        // Declared first, so dropped last: when the wait ends early (refused, or cancelled
-        // by a client that left), the slot's other handles here are gone by the time the
-        // turn looks whether to clear it.
-        let mut turn = Turn {
-            turns: self,
-            id: id.to_owned(),
-            guard: None,
-        };
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             slots.entry(id.to_owned()).or_default().clone()
         };
         // The map, the running command and each waiting one (this one too) hold the slot.
-        if Arc::strong_count(&slot) > MAX_WAITING + 2 {
+        let crowded = Arc::strong_count(&slot) > MAX_WAITING + 2;
+        // From here the turn holds this wait's handle on the slot, so when the wait ends
+        // early (refused, or cancelled by a client that left) the handle is gone before the
+        // turn looks whether to clear the slot.
+        let mut turn = Turn {
+            turns: self,
+            id: id.to_owned(),
+            waiting: Some(Box::pin(slot.lock_owned())),
+            guard: None,
+        };
+        if crowded {
             return Err(Crowded);
         }
-        turn.guard = Some(slot.lock_owned().await);
+        if let Some(waiting) = turn.waiting.as_mut() {
+            let guard = waiting.await;
+            turn.waiting = None;
+            turn.guard = Some(guard);
+        }
         Ok(turn)
     }
 
@@ -65,6 +77,7 @@ impl Turns {
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         drop(self.guard.take());
+        drop(self.waiting.take());
         let mut slots = self.turns.slots.lock().unwrap_or_else(|p| p.into_inner());
         // Only the map's handle is left: nobody runs or waits, so the slot goes.
         if slots
@@ -111,6 +124,33 @@ mod tests {
         let _a = turns.take("a").await.unwrap();
         let b = tokio::time::timeout(std::time::Duration::from_secs(1), turns.take("b")).await;
         assert!(b.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_wait_cancelled_after_the_runner_left_leaves_nothing() {
+        let turns = Arc::new(Turns::default());
+        let first = turns.take("cart").await.unwrap();
+        let waiter = {
+            let turns = turns.clone();
+            tokio::spawn(async move { drop(turns.take("cart").await) })
+        };
+        // The waiter is queued (the map, the runner and the waiter hold the slot).
+        while turns
+            .slots
+            .lock()
+            .unwrap()
+            .get("cart")
+            .map_or(0, Arc::strong_count)
+            < 3
+        {
+            tokio::task::yield_now().await;
+        }
+        // The runner leaves while someone waits, so it keeps the slot; then the wait is
+        // abandoned before it ran again: the slot must go with it.
+        drop(first);
+        waiter.abort();
+        let _ = waiter.await;
+        assert_eq!(turns.in_flight(), 0);
     }
 
     #[tokio::test]
