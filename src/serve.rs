@@ -8,6 +8,7 @@ use command_services::shutdown_signal;
 use ecommerce::modes::{self, Mode};
 use infra::config::Settings;
 use query_api::Model;
+use std::io::Write;
 
 /// `items` without repeats, in their first order.
 fn once<T: PartialEq>(items: Vec<T>) -> Vec<T> {
@@ -55,8 +56,11 @@ pub async fn run(mut settings: Settings, asked: Option<ServeMode>) -> Result<()>
         _ => Some(modes::claim_instance(&mut settings, &mode)?),
     };
     let running = modes::start(&settings, mode.clone(), shutdown_signal()).await?;
-    // One plain line on standard output, for people and scripts that start the server.
-    println!("listening on http://{}", running.addr());
+    // One plain line on standard output, for people and scripts that start the server; one
+    // that cannot be written (a full disk) is not worth failing for, as `println!` would.
+    let mut stdout = std::io::stdout();
+    let _ =
+        writeln!(stdout, "listening on http://{}", running.addr()).and_then(|()| stdout.flush());
     tracing::info!(
         mode = mode.name(),
         addr = %running.addr(),

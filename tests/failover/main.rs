@@ -70,3 +70,35 @@ async fn after_a_kill_9_restart_the_read_models_follow_at_once() {
     );
     server.stop();
 }
+
+/// Its log on a full disk (`/dev/full`: every write fails) costs a process nothing but the
+/// log: health, reads and writes still answer. (The logger used to report a failed write
+/// with `eprintln!`, which panics when standard error cannot be written, in the handler.)
+#[tokio::test]
+async fn a_log_that_cannot_be_written_fails_no_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), std::path::Path::new("/dev/full"), &ADMIN);
+    let (status, admin) = server
+        .login("admin@example.com", "the admin's password")
+        .await;
+    assert_eq!(status, 200);
+    let (id, position) = product(&server, &admin.unwrap(), "FULL-DISK").await;
+    let position = position.to_string();
+    let (status, body) = server
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/products/{id}"),
+            None,
+            None,
+            &[("X-Min-Position", position.as_str())],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for path in ["/health/live", "/health/ready", "/api/products?limit=5"] {
+        let (status, body) = server
+            .send(reqwest::Method::GET, path, None, None, &[])
+            .await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    server.stop();
+}
