@@ -5,9 +5,9 @@
 use anyhow::{Context, Result};
 use infra::config::Settings;
 use infra::event_store::{EventStore, StoreTarget};
-use infra::read_store::ReadStore;
 use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
 use infra::read_store::sqlite::SqliteReadStore;
+use infra::read_store::{ReadBreaker, ReadStore};
 use std::sync::Arc;
 
 /// Opens the configured store; `create` allows a new embedded file. An unknown scheme or an
@@ -49,7 +49,8 @@ pub async fn read(settings: &Settings) -> Result<Arc<dyn ReadStore>> {
             let store = MongoReadStore::connect_with(uri, mongo).await.context(
                 "cannot open the read store (check --read-store or ECOMMERCE_READ_STORE)",
             )?;
-            Ok(Arc::new(store))
+            // Fails fast while the server is known to be down (see `ReadBreaker`).
+            Ok(ReadBreaker::wrap(Arc::new(store)))
         }
         Some(other) => anyhow::bail!(
             "unknown read store {other:?}: use mongodb://… or nothing for the embedded SQLite file"

@@ -10,7 +10,8 @@
 //! - [`auth`]: secrets, Argon2id password hashing, signed access tokens;
 //! - [`http`]: what the HTTP services share (problem details, tracing, bearer tokens,
 //!   OpenAPI and Swagger UI);
-//! - [`files`]: owner-only folders and files for the embedded stores;
+//! - [`files`]: owner-only folders and files for the embedded stores; [`outage`]: failing
+//!   fast while a store's server is known to be down;
 //! - [`config`]: layered settings; [`telemetry`]: logging; [`metrics`]: Prometheus metrics
 //!   (the families, the process-wide registry, the metered event store).
 
@@ -21,6 +22,7 @@ pub mod files;
 pub mod http;
 pub mod kurrentdb;
 pub mod metrics;
+pub mod outage;
 pub mod postgres;
 pub mod read_store;
 pub mod sqlite;

@@ -9,6 +9,7 @@
 // A failed step aborts the test with its message; that is what unwrap is for here.
 #![allow(clippy::unwrap_used)]
 
+mod proxy;
 mod read_store_conformance;
 
 use infra::read_store::mongo::{FieldIndexes, MongoReadStore, MongoSettings};
@@ -216,5 +217,67 @@ async fn documents_are_stored_by_id_with_their_position_and_indexed_per_field() 
             key.insert("_id", 1);
         }
         assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+}
+
+/// Once the store has found the server gone (through a proxy the test stops), calls fail at
+/// once instead of each waiting out server selection, and the store finds the server again
+/// by itself when it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_store_found_down_fails_fast_and_recovers() {
+    use std::time::{Duration, Instant};
+    let Some(uri) = std::env::var(URI).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipping: {URI} is not set");
+        return;
+    };
+    let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+    let (_, target) = proxy::through(&uri, 0, 27017);
+    let running = proxy::Proxy::start(0, target).await;
+    let (proxied, _) = proxy::through(&uri, running.port, 27017);
+    let settings = MongoSettings {
+        database: Some(name.clone()),
+        field_indexes: field_indexes(),
+    };
+    let store = ReadBreaker::wrap(Arc::new(
+        MongoReadStore::connect_with(&proxied, settings)
+            .await
+            .unwrap(),
+    ));
+    let _database = TestDatabase { uri, name };
+    assert_eq!(store.checkpoint("p").await.unwrap(), 0);
+
+    let port = running.stop().await;
+    let first = store.checkpoint("p").await;
+    assert!(
+        matches!(first, Err(ReadStoreError::Unavailable(_))),
+        "{first:?}"
+    );
+    for _ in 0..5 {
+        let started = Instant::now();
+        let answer = store.checkpoint("p").await;
+        assert!(
+            matches!(answer, Err(ReadStoreError::Unavailable(_))),
+            "{answer:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "a call to a store known down took {:?}",
+            started.elapsed()
+        );
+    }
+
+    let _back = proxy::Proxy::start(port, target).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match store.checkpoint("p").await {
+            Ok(position) => {
+                assert_eq!(position, 0);
+                break;
+            }
+            Err(e) => {
+                assert!(Instant::now() < deadline, "never recovered: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 mod conformance;
 mod postgres;
+mod proxy;
 
 use async_trait::async_trait;
 use conformance::Harness;

@@ -1,6 +1,6 @@
 //! [`Breaker`]: a server-backed event store that, once it has found the server down, answers
 //! `Unavailable` at once instead of letting every request wait out the connection pool's
-//! timeout, and probes the server in the background until it answers again.
+//! timeout, and probes the server in the background until it answers again ([`Outage`]).
 //!
 //! Only for stores behind a network (PostgreSQL, KurrentDB): there `Unavailable` means the
 //! server cannot be reached. The embedded SQLite file is not wrapped: a full disk makes its
@@ -10,90 +10,46 @@ use super::{
     AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
     StoreStats, VerifyReport, Version, Window,
 };
+use crate::outage::Outage;
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
-
-/// How often a store found down is probed.
-const PROBE_INTERVAL: Duration = Duration::from_millis(500);
-/// The longest one probe waits.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// An event store that fails fast while its server is known to be down.
 #[derive(Clone)]
 pub struct Breaker {
     inner: Arc<dyn EventStore>,
-    state: Arc<State>,
-}
-
-struct State {
-    /// Set when a call found the server unreachable; cleared by a probe that reached it.
-    down: AtomicBool,
-    /// The last failure, for the answers given while down.
-    reason: std::sync::Mutex<String>,
+    outage: Arc<Outage>,
 }
 
 impl Breaker {
-    /// `inner`, failing fast while down, as a store handle.
+    /// `inner`, failing fast while down (probed by reading its head), as a store handle.
     pub fn wrap(inner: Arc<dyn EventStore>) -> Arc<dyn EventStore> {
-        Arc::new(Self {
-            inner,
-            state: Arc::new(State {
-                down: AtomicBool::new(false),
-                reason: std::sync::Mutex::new(String::new()),
+        let probed = inner.clone();
+        let outage = Outage::new(
+            "event store",
+            Arc::new(move || {
+                let store = probed.clone();
+                Box::pin(async move { store.head().await.is_ok() })
             }),
-        })
-    }
-
-    /// True while the server is known to be down.
-    pub fn is_down(&self) -> bool {
-        self.state.down.load(Ordering::Acquire)
+        );
+        Arc::new(Self { inner, outage })
     }
 
     /// `Unavailable` at once while down.
     fn check(&self) -> Result<(), StoreError> {
-        if !self.is_down() {
-            return Ok(());
-        }
-        let reason = self
-            .state
-            .reason
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default();
-        Err(StoreError::Unavailable(format!(
-            "the event store is down ({reason}); it is probed in the background"
-        )))
+        self.outage
+            .down()
+            .map_or(Ok(()), |why| Err(StoreError::Unavailable(why)))
     }
 
-    /// Notes the outcome of a call: an unreachable server trips the breaker and starts the
-    /// probe (one at a time).
+    /// Notes the outcome of a call: an unreachable server trips the breaker.
     fn note<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         if let Err(StoreError::Unavailable(reason)) = &result {
-            if let Ok(mut last) = self.state.reason.lock() {
-                last.clone_from(reason);
-            }
-            if !self.state.down.swap(true, Ordering::AcqRel) {
-                tracing::warn!(error = %reason, "the event store is down; probing it");
-                tokio::spawn(probe(self.inner.clone(), self.state.clone()));
-            }
+            self.outage.trip(reason);
         }
         result
-    }
-}
-
-/// Reads the head until the server answers, then lets calls through again.
-async fn probe(inner: Arc<dyn EventStore>, state: Arc<State>) {
-    loop {
-        tokio::time::sleep(PROBE_INTERVAL).await;
-        if let Ok(Ok(_)) = tokio::time::timeout(PROBE_TIMEOUT, inner.head()).await {
-            state.down.store(false, Ordering::Release);
-            tracing::info!("the event store answers again");
-            return;
-        }
     }
 }
 

@@ -6,11 +6,13 @@
 //! Writes carry the position of the event that caused them and are ignored by a document
 //! already at or past it, so a projector that replays a batch after a crash changes nothing.
 
+mod breaker;
 mod cursor;
 pub mod mongo;
 pub mod sqlite;
 mod types;
 
+pub use breaker::ReadBreaker;
 pub use cursor::{Cursor, field};
 pub use types::*;
 

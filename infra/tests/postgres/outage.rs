@@ -3,62 +3,9 @@
 //! the store recovers by itself when the server is back.
 
 use super::database::{TestDb, server_url};
+use crate::proxy::{Proxy, through};
 use infra::event_store::{AppendRequest, EventMetadata, ExpectedVersion, NewEvent, StoreError};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
-
-/// Forwards a local port to the server; stopping it closes every connection and the port.
-struct Proxy {
-    port: u16,
-    accept: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(port: u16, target: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let accept = tokio::spawn(async move {
-            // Dropped with this task, so stopping the proxy closes every connection too.
-            let mut connections = JoinSet::new();
-            while let Ok((mut client, _)) = listener.accept().await {
-                connections.spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-            }
-        });
-        Proxy { port, accept }
-    }
-
-    async fn stop(self) -> u16 {
-        self.accept.abort();
-        let _ = self.accept.await;
-        self.port
-    }
-}
-
-/// `url` with its host and port replaced by `127.0.0.1:port`.
-fn through(url: &str, port: u16) -> (String, SocketAddr) {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (user, host) = match authority.rsplit_once('@') {
-        Some((user, host)) => (format!("{user}@"), host),
-        None => (String::new(), authority),
-    };
-    let host = if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:5432")
-    };
-    let target = std::net::ToSocketAddrs::to_socket_addrs(&host)
-        .unwrap()
-        .next()
-        .unwrap();
-    (format!("{scheme}://{user}127.0.0.1:{port}/{path}"), target)
-}
 
 fn tick(n: usize) -> AppendRequest {
     AppendRequest {
@@ -72,9 +19,9 @@ fn tick(n: usize) -> AppendRequest {
 pub async fn a_store_found_down_fails_fast_and_recovers() {
     let Some(server) = server_url() else { return };
     let db = TestDb::create(&server).await;
-    let (_, target) = through(&db.url, 0);
+    let (_, target) = through(&db.url, 0, 5432);
     let proxy = Proxy::start(0, target).await;
-    let (url, _) = through(&db.url, proxy.port);
+    let (url, _) = through(&db.url, proxy.port, 5432);
     let store = infra::event_store::open(Some(&url), std::path::Path::new("."))
         .await
         .unwrap();
