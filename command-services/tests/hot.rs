@@ -157,3 +157,38 @@ async fn thirty_two_adds_to_one_cart_from_two_processes_all_land_on_postgres() {
     adds_all_land(store.clone(), 1).await;
     adds_all_land(store, 2).await;
 }
+
+/// A refusal decided on a state another process has since changed is decided again on the
+/// fresh state; one decided on a state still current stands.
+#[tokio::test]
+async fn a_refusal_on_a_stale_cache_is_decided_again_and_one_on_a_current_cache_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(dir.path()).await;
+    let (a, b) = (process(&store), process(&store));
+    let cart = CartId::from_uuid(Uuid::now_v7()).to_string();
+    let product = ProductId::from_uuid(Uuid::now_v7());
+    // Each command its own id (one id for two appends would be a retry of the first).
+    let meta = || CommandMeta::system("test");
+    let open = CartCommand::Open {
+        cart_id: cart.parse().unwrap(),
+        owner: UserId::from_uuid(Uuid::now_v7()),
+    };
+    a.carts.execute(&meta(), &cart, open).await.unwrap();
+    let remove = CartCommand::RemoveItem {
+        product_id: product,
+    };
+    // Current cache, no such line: refused.
+    let refused = a.carts.execute(&meta(), &cart, remove.clone()).await;
+    assert!(refused.is_err(), "{refused:?}");
+    // Another process adds the line; this one's cache still has the cart without it.
+    let add = CartCommand::AddItem {
+        product_id: product,
+        quantity: Quantity::new(1).unwrap(),
+    };
+    b.carts.execute(&meta(), &cart, add).await.unwrap();
+    a.carts.execute(&meta(), &cart, remove).await.unwrap();
+    let Cart::Open(state) = a.carts.load(&cart).await.unwrap().aggregate else {
+        panic!("the cart is not open")
+    };
+    assert!(state.lines.is_empty());
+}
