@@ -20,22 +20,13 @@
 #[allow(dead_code)]
 mod binary;
 
-use binary::Server;
+use binary::{Server, psql};
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 1_000;
 const SECRET: &str = "the benchmark's shared secret, 32 bytes or more";
-
-fn psql(url: &str, sql: &str) {
-    let status = std::process::Command::new("psql")
-        .args([url, "-q", "-c", sql])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "psql {sql}");
-}
 
 fn database_url(base: &str, database: &str) -> String {
     let (server, _) = base.rsplit_once('/').unwrap();
@@ -145,7 +136,7 @@ async fn main() {
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let (split_db, whole_db) = (format!("ryw_split_{tag}"), format!("ryw_whole_{tag}"));
     for db in [&split_db, &whole_db] {
-        psql(&base, &format!("CREATE DATABASE {db}"));
+        assert!(psql(&base, &format!("CREATE DATABASE {db}")));
     }
     let read = |db: &str| {
         if mongo.is_empty() {

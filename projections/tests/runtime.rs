@@ -136,14 +136,18 @@ async fn a_rebuild_from_zero_equals_the_live_read_model_on_mongodb() {
     mongo.finish("projections-mongo-rebuild").await;
 }
 
-/// A read store that writes a batch's documents, then dies before the checkpoint.
-struct CrashBeforeCheckpoint {
+/// A read store whose next `crashes` batches die before their checkpoint: having written
+/// all their documents, or (`half`) every other one of them, a different half each time.
+/// MongoDB can die halfway through a batch; SQLite cannot, but the projections must not
+/// depend on which.
+struct Crashing {
     inner: Arc<dyn ReadStore>,
     crashes: AtomicUsize,
+    half: bool,
 }
 
 #[async_trait]
-impl ReadStore for CrashBeforeCheckpoint {
+impl ReadStore for Crashing {
     async fn ensure(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
         self.inner.ensure(spec).await
     }
@@ -160,14 +164,28 @@ impl ReadStore for CrashBeforeCheckpoint {
         self.inner.query(q).await
     }
     async fn apply(&self, mut batch: Batch) -> Result<(), ReadStoreError> {
-        if self.crashes.fetch_sub(1, Ordering::SeqCst) > 0 {
-            batch.checkpoint = self.inner.checkpoint(&batch.projection).await?;
-            self.inner.apply(batch).await?;
-            return Err(ReadStoreError::Unavailable(
-                "crashed before the checkpoint".into(),
-            ));
+        let left = self.crashes.load(Ordering::SeqCst);
+        if left == 0 {
+            return self.inner.apply(batch).await;
         }
-        self.inner.apply(batch).await
+        self.crashes.store(left - 1, Ordering::SeqCst);
+        if self.half {
+            batch
+                .writes
+                .sort_by(|a, b| (&a.collection, &a.id).cmp(&(&b.collection, &b.id)));
+            let writes = std::mem::take(&mut batch.writes);
+            batch.writes = writes
+                .into_iter()
+                .enumerate()
+                .filter(|(n, _)| (n + left).is_multiple_of(2))
+                .map(|(_, w)| w)
+                .collect();
+        }
+        batch.checkpoint = self.inner.checkpoint(&batch.projection).await?;
+        self.inner.apply(batch).await?;
+        Err(ReadStoreError::Unavailable(
+            "crashed before the checkpoint".into(),
+        ))
     }
     async fn checkpoint(&self, p: &str) -> Result<Position, ReadStoreError> {
         self.inner.checkpoint(p).await
@@ -193,9 +211,10 @@ async fn a_projector_killed_between_documents_and_checkpoint_ends_like_a_rebuild
     let head = s.events.head().await.unwrap();
     for p in models::all() {
         let store = read_store(&s, &format!("{}-crash.db", p.name()));
-        let crashing: Arc<dyn ReadStore> = Arc::new(CrashBeforeCheckpoint {
+        let crashing: Arc<dyn ReadStore> = Arc::new(Crashing {
             inner: store.clone(),
             crashes: AtomicUsize::new(3),
+            half: false,
         });
         let first = projector(&p, &s.events, &crashing, &Positions::default(), "first", 40);
         // Three batches write their documents and lose their checkpoints.
@@ -226,70 +245,6 @@ async fn a_projector_killed_between_documents_and_checkpoint_ends_like_a_rebuild
     }
 }
 
-/// A read store with no transactions, dying in the middle of a batch: it writes some of the
-/// batch's documents (a different half each time), not the checkpoint, and fails. MongoDB
-/// can do this; SQLite cannot, but the projections must not depend on which.
-struct CrashMidBatch {
-    inner: Arc<dyn ReadStore>,
-    crashes: AtomicUsize,
-}
-
-#[async_trait]
-impl ReadStore for CrashMidBatch {
-    async fn ensure(&self, spec: &CollectionSpec) -> Result<(), ReadStoreError> {
-        self.inner.ensure(spec).await
-    }
-    async fn drop_collection(&self, name: &str) -> Result<(), ReadStoreError> {
-        self.inner.drop_collection(name).await
-    }
-    async fn get(&self, c: &str, id: &str) -> Result<Option<Document>, ReadStoreError> {
-        self.inner.get(c, id).await
-    }
-    async fn get_many(&self, c: &str, ids: &[String]) -> Result<Vec<Document>, ReadStoreError> {
-        self.inner.get_many(c, ids).await
-    }
-    async fn query(&self, q: &Query) -> Result<Page, ReadStoreError> {
-        self.inner.query(q).await
-    }
-    async fn apply(&self, mut batch: Batch) -> Result<(), ReadStoreError> {
-        let left = self.crashes.load(Ordering::SeqCst);
-        if left > 0 {
-            self.crashes.store(left - 1, Ordering::SeqCst);
-            batch
-                .writes
-                .sort_by(|a, b| (&a.collection, &a.id).cmp(&(&b.collection, &b.id)));
-            let writes = std::mem::take(&mut batch.writes);
-            batch.writes = writes
-                .into_iter()
-                .enumerate()
-                .filter(|(n, _)| (n + left).is_multiple_of(2))
-                .map(|(_, w)| w)
-                .collect();
-            batch.checkpoint = self.inner.checkpoint(&batch.projection).await?;
-            self.inner.apply(batch).await?;
-            return Err(ReadStoreError::Unavailable(
-                "crashed in the middle of the documents".into(),
-            ));
-        }
-        self.inner.apply(batch).await
-    }
-    async fn checkpoint(&self, p: &str) -> Result<Position, ReadStoreError> {
-        self.inner.checkpoint(p).await
-    }
-    async fn acquire_lease(&self, p: &str, o: &str, t: Duration) -> Result<bool, ReadStoreError> {
-        self.inner.acquire_lease(p, o, t).await
-    }
-    async fn release_lease(&self, p: &str, o: &str) -> Result<(), ReadStoreError> {
-        self.inner.release_lease(p, o).await
-    }
-    async fn lease_holder(&self, p: &str) -> Result<Option<String>, ReadStoreError> {
-        self.inner.lease_holder(p).await
-    }
-    async fn ping(&self) -> Result<(), ReadStoreError> {
-        self.inner.ping().await
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_projector_killed_in_the_middle_of_a_batchs_documents_ends_like_a_rebuild() {
     let s = stores();
@@ -297,9 +252,10 @@ async fn a_projector_killed_in_the_middle_of_a_batchs_documents_ends_like_a_rebu
     let head = s.events.head().await.unwrap();
     for p in models::all() {
         let store = read_store(&s, &format!("{}-half.db", p.name()));
-        let crashing: Arc<dyn ReadStore> = Arc::new(CrashMidBatch {
+        let crashing: Arc<dyn ReadStore> = Arc::new(Crashing {
             inner: store.clone(),
             crashes: AtomicUsize::new(6),
+            half: true,
         });
         // Batches of different sizes die halfway, each leaving another half written.
         for batch in [40, 25, 60, 35, 80, 50] {

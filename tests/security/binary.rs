@@ -1,5 +1,5 @@
 //! Running the `ecommerce` binary: commands on a data folder, and `serve` as a child process
-//! whose logs go to a file.
+//! whose logs go to a file; and `psql`, for the PostgreSQL databases such runs use.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -29,6 +29,16 @@ pub fn run(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// Runs one SQL statement with `psql` on the server at `url`; false when it failed.
+#[allow(dead_code)] // for tests/split and the benches, not tests/security
+pub fn psql(url: &str, sql: &str) -> bool {
+    Command::new("psql")
+        .args([url, "-q", "-c", sql])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// A running `ecommerce serve`.

@@ -2,7 +2,7 @@
 //! MongoDB database for the read models, every mode twice (two command processes split by
 //! domain), and nginx in front with the project's routing (`deploy/nginx`).
 
-use crate::binary::Server;
+use crate::binary::{Server, psql};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -83,20 +83,14 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-fn psql(url: &str, sql: &str) {
-    let status = Command::new("psql")
-        .args([url, "-q", "-c", sql])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "psql {sql}");
-}
-
 impl Cluster {
     /// Starts the eight processes and nginx.
     pub async fn start(backends: &Backends) -> Cluster {
         let database = format!("split_{}", uuid::Uuid::now_v7().simple());
-        psql(&backends.postgres, &format!("CREATE DATABASE {database}"));
+        assert!(psql(
+            &backends.postgres,
+            &format!("CREATE DATABASE {database}")
+        ));
         let mut cluster = Cluster {
             root: tempfile::tempdir().unwrap(),
             events_url: with_database(&backends.postgres, &database),
@@ -264,16 +258,10 @@ impl Drop for Cluster {
         let _ = self.nginx.kill();
         let _ = self.nginx.wait();
         self.processes.clear();
-        let _ = Command::new("psql")
-            .args([
-                self.backends_postgres.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        psql(
+            &self.backends_postgres,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
+        );
     }
 }
 

@@ -25,7 +25,7 @@ use domain::cart::CartEvent;
 use flow::{Flow, Waiting};
 use infra::event_store::stored::format_time;
 use infra::event_store::{Position, RecordedEvent, Subscription, Window};
-use infra::read_store::{Batch, CollectionSpec, ReadStore, Write};
+use infra::read_store::{Batch, CollectionSpec, ReadStore, Write, lease};
 use provider::PaymentProvider;
 use std::sync::Arc;
 use std::time::Duration;
@@ -257,19 +257,8 @@ impl Checkout {
                     // harmlessly. The lease is renewed while the window is handled too (a
                     // provider's backoff may outlast it); once lost, the work stops.
                     let work = self.process(&window);
-                    tokio::pin!(work);
-                    loop {
-                        tokio::select! {
-                            done = &mut work => {
-                                done?;
-                                break;
-                            }
-                            _ = renew.tick() => {
-                                if !self.renew().await? {
-                                    return Ok(());
-                                }
-                            }
-                        }
+                    if lease::while_held(work, &mut renew, || self.renew()).await?.is_none() {
+                        return Ok(());
                     }
                 }
                 _ = renew.tick() => {
@@ -288,21 +277,9 @@ impl Checkout {
     /// longer than a third of the lease to answer.
     async fn renew(&self) -> Result<bool, FlowError> {
         let ttl = self.flow.options.lease_ttl;
-        let renewed =
-            tokio::time::timeout(ttl / 3, self.read.acquire_lease(KEY, &self.owner, ttl)).await;
-        match renewed {
-            Ok(held) => {
-                let held = held.map_err(|e| FlowError::Retry(e.to_string()))?;
-                if !held {
-                    tracing::warn!("lost the checkout lease");
-                }
-                Ok(held)
-            }
-            Err(_) => {
-                tracing::warn!("renewing the checkout lease took too long; stepping back");
-                Ok(false)
-            }
-        }
+        lease::renew(self.read.as_ref(), KEY, &self.owner, ttl)
+            .await
+            .map_err(|e| FlowError::Retry(e.to_string()))
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod breaker;
 mod cursor;
+pub mod lease;
 pub mod mongo;
 pub mod sqlite;
 mod types;

@@ -7,6 +7,7 @@ use super::projector::{Projector, ProjectorError};
 use crate::ops::skip;
 use crate::ops::state::ParkedDoc;
 use infra::event_store::Position;
+use infra::read_store::lease;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -96,19 +97,8 @@ impl Projector {
                     // than the lease on a slow store); once it is lost the work stops, even
                     // halfway: what it wrote is guarded per document, as after a crash.
                     let work = self.process(&window.events, window.up_to);
-                    tokio::pin!(work);
-                    loop {
-                        tokio::select! {
-                            done = &mut work => {
-                                done?;
-                                break;
-                            }
-                            _ = renew.tick() => {
-                                if !self.renew(&key).await? {
-                                    return Ok(Ended::LeaseLost);
-                                }
-                            }
-                        }
+                    if lease::while_held(work, &mut renew, || self.renew(&key)).await?.is_none() {
+                        return Ok(Ended::LeaseLost);
                     }
                 }
                 _ = renew.tick() => {
@@ -134,21 +124,7 @@ impl Projector {
     /// longer than a third of the lease to answer (the lease may have run out meanwhile).
     async fn renew(&self, key: &str) -> Result<bool, ProjectorError> {
         let ttl = self.options.lease_ttl;
-        let renewed =
-            tokio::time::timeout(ttl / 3, self.read.acquire_lease(key, &self.owner, ttl)).await;
-        match renewed {
-            Ok(held) => {
-                let held = held?;
-                if !held {
-                    tracing::warn!(projection = %key, "lost the lease");
-                }
-                Ok(held)
-            }
-            Err(_) => {
-                tracing::warn!(projection = %key, "renewing the lease took too long; stepping back");
-                Ok(false)
-            }
-        }
+        Ok(lease::renew(self.read.as_ref(), key, &self.owner, ttl).await?)
     }
 
     /// Waits, parked at `position`, until an operator retries or skips it, or until stopped.
