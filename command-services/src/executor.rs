@@ -4,9 +4,10 @@
 //!
 //! Commands to one aggregate take turns in a process ([`crate::turns`]): each is decided on
 //! the state the previous one left, so they never conflict with each other. The cache is
-//! only a shortcut: every append carries the version the decision was made on, so a state
-//! another process changed ends in a version conflict, and the command is decided again on
-//! fresh state, after a jittered pause, until [`RETRY_BOUND`] has passed. A 409 is left only
+//! only a shortcut, and so are the snapshots that loads start from
+//! ([`infra::event_store::snapshots`]): every append carries the version the decision was
+//! made on, so a state another process changed ends in a version conflict, and the command
+//! is decided again on fresh state, after a jittered pause, until [`RETRY_BOUND`] has passed. A 409 is left only
 //! for a client whose `If-Match` is stale, and for a race still lost after that bound.
 //!
 //! Every run is counted in `ecommerce_commands_total` by aggregate, command and outcome
@@ -16,7 +17,7 @@ use crate::error::ApiError;
 use crate::turns::{Crowded, Turns};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, EventStore as _};
-use domain::Refusal;
+use domain::{Refusal, StateVersion};
 use infra::event_store::aggregates::stream_name;
 use infra::event_store::codec;
 use infra::event_store::{
@@ -119,7 +120,7 @@ fn outcome(result: &Result<(Outcome, Done), ApiError>) -> &'static str {
 
 impl<A> Executor<A>
 where
-    A: Aggregate<Services = ()> + Clone,
+    A: Aggregate<Services = ()> + StateVersion + Clone,
     A::Command: Clone + Debug,
     A::Error: Refusal,
 {
@@ -271,6 +272,13 @@ where
                         position: outcome.last_position,
                         replayed: false,
                     };
+                    self.loader.snapshot_if_due(
+                        id,
+                        &aggregate,
+                        loaded.version,
+                        reached.version,
+                        reached.position,
+                    );
                     self.remember(
                         id,
                         Loaded {

@@ -192,3 +192,50 @@ async fn a_refusal_on_a_stale_cache_is_decided_again_and_one_on_a_current_cache_
     };
     assert!(state.lines.is_empty());
 }
+
+/// A busy aggregate gets a snapshot from its commands each time it passes a multiple of
+/// `SNAPSHOT_EVERY` events, and another process loads the same state from it.
+#[tokio::test]
+async fn a_growing_aggregate_is_snapshotted_by_its_commands() {
+    use infra::event_store::snapshots::SNAPSHOT_EVERY;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(dir.path()).await;
+    let first = process(&store);
+    let cart = CartId::from_uuid(Uuid::now_v7());
+    let open = CartCommand::Open {
+        cart_id: cart,
+        owner: UserId::from_uuid(Uuid::now_v7()),
+    };
+    let id = cart.to_string();
+    let meta = || CommandMeta::system("test");
+    first.carts.execute(&meta(), &id, open).await.unwrap();
+    let product = ProductId::from_uuid(Uuid::now_v7());
+    let adds = SNAPSHOT_EVERY + 20;
+    for _ in 0..adds {
+        let add = CartCommand::AddItem {
+            product_id: product,
+            quantity: Quantity::new(1).unwrap(),
+        };
+        first.carts.execute(&meta(), &id, add).await.unwrap();
+    }
+    // Saved in the background, at the version the append reached, not by a load.
+    let stream = format!("cart-{id}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let snapshot = loop {
+        if let Some(s) = store.load_snapshot(&stream).await.unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no snapshot was saved"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(snapshot.version, SNAPSHOT_EVERY);
+    let loaded = process(&store).carts.load(&id).await.unwrap();
+    assert_eq!(loaded.version, adds + 1);
+    let Cart::Open(state) = loaded.aggregate else {
+        panic!("the cart is not open")
+    };
+    assert_eq!(u64::from(state.lines[0].quantity.get()), adds);
+}

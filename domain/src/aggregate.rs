@@ -39,10 +39,26 @@ pub trait Refusal: std::error::Error {
     fn kind(&self) -> RefusalKind;
 }
 
-/// Implements `cqrs_es::Aggregate` for a [`Decider`] whose events implement `DomainEvent`.
+/// The version of an aggregate's state layout, stored with its snapshots. A snapshot taken
+/// at another version is ignored, and a new one is built from the log.
+///
+/// Bump it whenever the state changes what it holds or how it is serialized. A field that is
+/// renamed, retyped or added without a default already fails to read back, and such a
+/// snapshot is ignored as well; the bump covers what still reads but means something else.
+pub trait StateVersion {
+    /// The current layout.
+    const STATE_VERSION: u32;
+}
+
+/// Implements `cqrs_es::Aggregate` for a [`Decider`] whose events implement `DomainEvent`,
+/// and [`StateVersion`] with the state layout's version.
 #[macro_export]
 macro_rules! aggregate {
-    ($ty:ty, $name:literal) => {
+    ($ty:ty, $name:literal, state_version = $state:literal) => {
+        impl $crate::StateVersion for $ty {
+            const STATE_VERSION: u32 = $state;
+        }
+
         impl cqrs_es::Aggregate for $ty {
             const TYPE: &'static str = $name;
             type Command = <$ty as $crate::Decider>::Command;

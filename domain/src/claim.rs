@@ -89,7 +89,7 @@ impl Decider for Claim {
     }
 }
 
-crate::aggregate!(Claim, "claim");
+crate::aggregate!(Claim, "claim", state_version = 1);
 
 #[cfg(test)]
 mod tests {

@@ -22,4 +22,4 @@ pub mod values;
 #[cfg(test)]
 mod test_support;
 
-pub use aggregate::{Decider, Refusal, RefusalKind};
+pub use aggregate::{Decider, Refusal, RefusalKind, StateVersion};

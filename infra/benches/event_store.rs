@@ -7,6 +7,8 @@
 //! - (b) single-event appends from 32 concurrent tasks ÷ raw inserts with one commit per
 //!   event (goal ≥ 3.0: group commit);
 //! - (c) the time to load an aggregate of 1,000 events;
+//! - (d) the time to load a product of 100,000 events after a restart, from its snapshot and
+//!   by a full replay ([`long_stream`]; goal < 10 ms);
 //!
 //! then the side-by-side table of [`side_by_side`]: SQLite, and when
 //! `ECOMMERCE_BENCH_POSTGRES_URL` is set our PostgreSQL store and postgres-es 0.5 on that
@@ -28,6 +30,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+#[path = "event_store/long_stream.rs"]
+mod long_stream;
 #[path = "event_store/side_by_side.rs"]
 mod side_by_side;
 use side_by_side::Figure;
@@ -214,6 +218,8 @@ async fn main() {
         "(c) load an aggregate of 1,000 events: {:.2} ms",
         load.as_secs_f64() * 1e3
     );
+
+    long_stream::run(dir.path()).await;
 
     side_by_side(dir.path()).await;
 }

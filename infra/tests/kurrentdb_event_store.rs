@@ -54,6 +54,10 @@ impl Harness for Kurrent {
         false
     }
 
+    fn keeps_snapshots(&self) -> bool {
+        false
+    }
+
     fn child_store(&self) -> Option<String> {
         Some(self.url.clone())
     }

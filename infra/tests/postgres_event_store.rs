@@ -28,6 +28,10 @@ impl Harness for Pg {
         true
     }
 
+    fn keeps_snapshots(&self) -> bool {
+        true
+    }
+
     fn child_store(&self) -> Option<String> {
         Some(self.db.url.clone())
     }

@@ -48,6 +48,10 @@ impl Harness for Sqlite {
         true
     }
 
+    fn keeps_snapshots(&self) -> bool {
+        true
+    }
+
     fn child_store(&self) -> Option<String> {
         Some(format!("sqlite:{}", self.path.display()))
     }

@@ -56,7 +56,7 @@ pub async fn send<A>(
     command: A::Command,
 ) -> Result<Option<String>, FlowError>
 where
-    A: Aggregate<Services = ()> + Clone,
+    A: Aggregate<Services = ()> + domain::StateVersion + Clone,
     A::Command: Clone + std::fmt::Debug,
     A::Error: Refusal,
 {
@@ -70,7 +70,7 @@ where
 /// Loads an aggregate, or asks for a retry.
 pub async fn load<A>(executor: &Executor<A>, id: &str) -> Result<A, FlowError>
 where
-    A: Aggregate<Services = ()> + Clone,
+    A: Aggregate<Services = ()> + domain::StateVersion + Clone,
     A::Command: Clone + std::fmt::Debug,
     A::Error: Refusal,
 {

@@ -224,4 +224,4 @@ impl Decider for Cart {
     }
 }
 
-crate::aggregate!(Cart, "cart");
+crate::aggregate!(Cart, "cart", state_version = 1);

@@ -293,4 +293,4 @@ impl Decider for Order {
     }
 }
 
-crate::aggregate!(Order, "order");
+crate::aggregate!(Order, "order", state_version = 1);

@@ -211,4 +211,4 @@ impl Decider for Payment {
     }
 }
 
-crate::aggregate!(Payment, "payment");
+crate::aggregate!(Payment, "payment", state_version = 1);

@@ -294,4 +294,4 @@ impl Decider for Product {
     }
 }
 
-crate::aggregate!(Product, "product");
+crate::aggregate!(Product, "product", state_version = 1);

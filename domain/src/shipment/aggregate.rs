@@ -161,4 +161,4 @@ impl Decider for Shipment {
     }
 }
 
-crate::aggregate!(Shipment, "shipment");
+crate::aggregate!(Shipment, "shipment", state_version = 1);

@@ -172,4 +172,4 @@ impl Decider for User {
     }
 }
 
-crate::aggregate!(User, "user");
+crate::aggregate!(User, "user", state_version = 1);

@@ -3,15 +3,18 @@
 //!
 //! A stream per aggregate instance, named `{Aggregate::TYPE}-{id}`. Envelope metadata carries
 //! our [`EventMetadata`] fields plus the stored `position`, `event_id` and `recorded_at`.
+//! Loads start from the stream's snapshot when there is a usable one (see [`snapshots`]).
 
 use super::codec::{self, CodecError};
 pub use super::metadata_map::keys;
+use super::snapshots;
 use super::{
     AppendRequest, EventMetadata, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent,
     StoreError, Version,
 };
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope};
+use domain::StateVersion;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -65,7 +68,7 @@ impl<A> Clone for AggregateStore<A> {
     }
 }
 
-impl<A: Aggregate> AggregateStore<A> {
+impl<A: Aggregate + StateVersion> AggregateStore<A> {
     /// Wraps a store.
     pub fn new(store: Arc<dyn EventStore>) -> Self {
         Self {
@@ -123,6 +126,41 @@ impl<A: Aggregate> AggregateStore<A> {
         })
     }
 
+    /// Saves a snapshot of `state` in the background when the stream went from version
+    /// `before` to `after` past a multiple of [`snapshots::SNAPSHOT_EVERY`].
+    pub fn snapshot_if_due(
+        &self,
+        aggregate_id: &str,
+        state: &A,
+        before: Version,
+        after: Version,
+        position: Position,
+    ) {
+        if !snapshots::due(before, after) {
+            return;
+        }
+        let stream = stream_name::<A>(aggregate_id);
+        if let Some(snapshot) = snapshots::take(&stream, state, after, position) {
+            snapshots::save_later(self.store.clone(), snapshot);
+        }
+    }
+
+    /// The stream's usable snapshot as a state, its version and position; a failure to read
+    /// one is no snapshot: the log alone can always answer.
+    async fn restore(&self, stream: &str) -> Option<(A, Version, Position)> {
+        match self.store.load_snapshot(stream).await {
+            Ok(snapshot) => {
+                let snapshot = snapshot?;
+                let state = snapshots::restore::<A>(&snapshot)?;
+                Some((state, snapshot.version, snapshot.position))
+            }
+            Err(error) => {
+                tracing::debug!(%error, stream, "no snapshot read; replaying the stream");
+                None
+            }
+        }
+    }
+
     async fn read_versions(
         &self,
         aggregate_id: &str,
@@ -160,7 +198,7 @@ fn codec_error<E: std::error::Error>(error: CodecError) -> AggregateError<E> {
     AggregateError::UnexpectedError(Box::new(error))
 }
 
-impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
+impl<A: Aggregate + StateVersion> cqrs_es::EventStore<A> for AggregateStore<A> {
     type AC = LoadedAggregate<A>;
 
     async fn load_events(
@@ -174,19 +212,28 @@ impl<A: Aggregate> cqrs_es::EventStore<A> for AggregateStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LoadedAggregate<A>, AggregateError<A::Error>> {
+        let stream = stream_name::<A>(aggregate_id);
+        let (mut aggregate, from, from_position) = self
+            .restore(&stream)
+            .await
+            .unwrap_or_else(|| (A::default(), 0, 0));
         // Only the payloads matter here: no metadata, hashes, envelopes or metadata maps.
         let records = self
             .store
-            .read_payloads(&stream_name::<A>(aggregate_id), 1)
+            .read_payloads(&stream, from + 1)
             .await
             .map_err(store_error)?;
-        let version = records.last().map_or(0, |r| r.version);
-        let position = records.last().map_or(0, |r| r.position);
-        let mut aggregate = A::default();
+        let version = records.last().map_or(from, |r| r.version);
+        let position = records.last().map_or(from_position, |r| r.position);
         for record in records {
             let event = codec::decode::<A::Event>(&record.event_type, record.payload)
                 .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
             aggregate.apply(event);
+        }
+        if version - from >= snapshots::SNAPSHOT_EVERY
+            && let Some(snapshot) = snapshots::take(&stream, &aggregate, version, position)
+        {
+            snapshots::save_later(self.store.clone(), snapshot);
         }
         Ok(LoadedAggregate {
             aggregate_id: aggregate_id.to_owned(),

@@ -7,8 +7,8 @@
 //! appends unavailable while its reads still work, and those must keep answering.
 
 use super::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
+    StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use crate::outage::Outage;
 use async_trait::async_trait;
@@ -95,6 +95,16 @@ impl EventStore for Breaker {
     ) -> Result<Window, StoreError> {
         self.check()?;
         self.note(self.inner.read_types(after, limit, types).await)
+    }
+
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.check()?;
+        self.note(self.inner.save_snapshot(snapshot).await)
+    }
+
+    async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        self.check()?;
+        self.note(self.inner.load_snapshot(stream).await)
     }
 
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {

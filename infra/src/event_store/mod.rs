@@ -8,7 +8,8 @@
 //! - `select`: [`open`] a backend from a store URL; [`breaker`]: a server store that fails
 //!   fast while it is known to be down;
 //! - [`subscription`]: a catch-up reader of the global log that sleeps until woken;
-//! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`.
+//! - [`codec`] and [`aggregates`]: domain events in and out, and the cqrs-es `EventStore`;
+//!   [`snapshots`]: aggregate states beside their streams, so a long stream loads fast.
 
 pub mod aggregates;
 pub mod breaker;
@@ -18,6 +19,7 @@ pub mod hash;
 mod metadata_map;
 pub mod prepared;
 mod select;
+pub mod snapshots;
 pub mod stored;
 pub mod subscription;
 mod types;
@@ -86,6 +88,23 @@ pub trait EventStore: Send + Sync + 'static {
                 .collect(),
             up_to,
         })
+    }
+
+    /// Keeps `snapshot` as its stream's latest, bound to the hash link of the stream's event
+    /// at its version. Keeps nothing when there is no such event or a later snapshot of the
+    /// same layout is kept already; one of the same version is replaced (it may be one that
+    /// did not read back). A backend without snapshot storage keeps nothing: loads then
+    /// replay the whole stream.
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        let _ = snapshot;
+        Ok(())
+    }
+
+    /// The stream's latest snapshot, only while the stream's event at its version still
+    /// carries the link it was saved with: never one the log does not back.
+    async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        let _ = stream;
+        Ok(None)
     }
 
     /// A stream's current version (0 when it does not exist).

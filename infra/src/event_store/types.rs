@@ -159,6 +159,23 @@ pub struct RecordedEvent {
     pub hash: String,
 }
 
+/// An aggregate's state at one version of its stream, kept beside the stream so that a load
+/// replays only the events after it. A store binds it to the hash link of the stream's event
+/// at `version`, and answers it only while that event is there with that link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The stream.
+    pub stream: String,
+    /// The stream version the state reflects.
+    pub version: Version,
+    /// The global position of the event at `version`.
+    pub position: Position,
+    /// The layout of `state` (the aggregate's `StateVersion`).
+    pub state_version: u32,
+    /// The state, as JSON.
+    pub state: String,
+}
+
 /// What replaying an aggregate needs of an event: its version, type and payload (brought
 /// to the current schema), without metadata or hash.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 
 use super::AppendStatus;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
+    StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -83,6 +83,14 @@ impl EventStore for MeteredEventStore {
         types: &[&str],
     ) -> Result<Window, StoreError> {
         self.inner.read_types(after, limit, types).await
+    }
+
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.inner.save_snapshot(snapshot).await
+    }
+
+    async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        self.inner.load_snapshot(stream).await
     }
 
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {

@@ -6,7 +6,8 @@
 //!   `decide` (each append's fate, in memory) and `rows` (the inserts);
 //! - `writer`: the group-commit writer task;
 //! - `listener`: `LISTEN/NOTIFY` wake-ups from other processes;
-//! - `reader` and `errors`: rows and failures as the port's types.
+//! - `reader` and `errors`: rows and failures as the port's types;
+//! - `snapshots`: aggregate states beside their streams.
 //!
 //! **Never skip.** Global positions are handed out in commit order: each append transaction
 //! takes the row lock of the one-row `es_head` counter (`UPDATE es_head SET position =
@@ -31,6 +32,7 @@ mod listener;
 mod reader;
 mod rows;
 mod schema;
+mod snapshots;
 mod store;
 mod writer;
 

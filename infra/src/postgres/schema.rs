@@ -5,16 +5,23 @@
 //! its global position, per-stream version, id, type, schema version, payload and metadata
 //! text exactly as hashed, commit time and hash-chain link), `streams` (each stream's version
 //! and last link), `commands` (idempotency records) and `es_head` (one row: the newest
-//! position and commit time, whose row lock orders commits; see `batch`).
+//! position and commit time, whose row lock orders commits; see `batch`); v2 adds `snapshots`.
 
 use sqlx::{Connection, PgConnection};
 
 /// The migrations, in order: (version, name, SQL). Never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "events, streams, commands, head",
-    include_str!("migrations/0001_events.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "events, streams, commands, head",
+        include_str!("migrations/0001_events.sql"),
+    ),
+    (
+        2,
+        "snapshots",
+        include_str!("migrations/0002_snapshots.sql"),
+    ),
+];
 
 /// Any fixed number: the advisory lock that serializes migrations.
 const MIGRATION_LOCK: i64 = 0x6563_6f6d_6d65_7263;

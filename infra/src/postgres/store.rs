@@ -4,12 +4,12 @@ use super::config::PgConfig;
 use super::errors::{is_race, pg_error};
 use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
-use super::{batch, listener, schema};
+use super::{batch, listener, schema, snapshots};
 use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
+    StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -234,6 +234,14 @@ impl EventStore for PgEventStore {
             events: self.read_stored(query).await?,
             up_to,
         })
+    }
+
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        snapshots::save(&self.inner.pool, &snapshot).await
+    }
+
+    async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        snapshots::load(&self.inner.pool, stream).await
     }
 
     async fn stream_version(&self, stream: &str) -> Result<Version, StoreError> {

@@ -21,8 +21,8 @@ use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, StoreError,
-    StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
+    StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -167,9 +167,43 @@ impl EventStore for SqliteEventStore {
         let closed = || StoreError::Unavailable("the event store writer has stopped".into());
         self.inner
             .jobs
-            .send(Job { append, reply })
+            .send(Job::Append(append, reply))
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
+    }
+
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the event store writer has stopped".into());
+        self.inner
+            .jobs
+            .send(Job::Snapshot(snapshot, reply))
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        let stream = stream.to_owned();
+        self.inner
+            .readers
+            .run(move |conn| {
+                conn.prepare_cached(
+                    "SELECT s.version, s.position, s.state_version, s.state FROM snapshots s
+                     JOIN events e ON e.stream = s.stream AND e.version = s.version
+                     WHERE s.stream = ?1 AND e.hash = s.hash",
+                )?
+                .query_row([&stream], |row| {
+                    Ok(Snapshot {
+                        stream: stream.clone(),
+                        version: row.get(0)?,
+                        position: row.get(1)?,
+                        state_version: row.get(2)?,
+                        state: row.get(3)?,
+                    })
+                })
+                .optional()
+            })
+            .await
     }
 
     async fn read_stream(

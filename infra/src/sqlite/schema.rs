@@ -26,7 +26,7 @@ impl std::str::FromStr for Durability {
 }
 
 /// Schema version kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -57,6 +57,19 @@ CREATE TABLE IF NOT EXISTS commands (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// v2: the latest snapshot of each stream, bound to the link of the event it was taken at.
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS snapshots (
+    stream        TEXT    PRIMARY KEY,
+    version       INTEGER NOT NULL,
+    position      INTEGER NOT NULL,
+    hash          BLOB    NOT NULL,
+    state_version INTEGER NOT NULL,
+    state         TEXT    NOT NULL,
+    taken_at      TEXT    NOT NULL
+) STRICT, WITHOUT ROWID;
+";
+
 /// Settings every connection gets.
 pub fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -81,7 +94,11 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     }
     if version < SCHEMA_VERSION {
         let tx = conn.transaction().map_err(|e| e.to_string())?;
-        tx.execute_batch(SCHEMA_V1).map_err(|e| e.to_string())?;
+        for (from, sql) in [(1, SCHEMA_V1), (2, SCHEMA_V2)] {
+            if version < from {
+                tx.execute_batch(sql).map_err(|e| e.to_string())?;
+            }
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;

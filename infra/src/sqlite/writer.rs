@@ -2,23 +2,47 @@
 //! waiting into one transaction (group commit). Each append runs inside its own savepoint, so
 //! a refused append (conflict, duplicate id) rolls back alone while the others commit.
 //! Callers are answered only after the commit, so an acknowledged append is durable. Between
-//! batches it truncates the WAL once it has grown past its bound.
+//! batches it truncates the WAL once it has grown past its bound. Snapshots are written by
+//! the same thread, in the same transactions, so they never wait on a lock.
 
 use super::checkpoint::WalBound;
 use super::errors::sql_error;
 use crate::event_store::hash::{self, GENESIS};
 use crate::event_store::prepared::PreparedAppend;
 use crate::event_store::stored::{LinkInput, format_time, parse_time};
-use crate::event_store::{AppendOutcome, Position, StoreError, Version};
+use crate::event_store::{AppendOutcome, Position, Snapshot, StoreError, Version};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::sync::mpsc;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-pub(super) struct Job {
-    pub append: PreparedAppend,
-    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+pub(super) enum Job {
+    Append(
+        PreparedAppend,
+        oneshot::Sender<Result<AppendOutcome, StoreError>>,
+    ),
+    Snapshot(Snapshot, oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// What a job wrote: an append's outcome, or nothing for a snapshot.
+type Written = Result<Option<AppendOutcome>, StoreError>;
+
+impl Job {
+    /// Answers the caller, who may have given up waiting; what was written stands either way.
+    fn answer(self, written: Written) {
+        match self {
+            Job::Append(_, reply) => {
+                let outcome = written.and_then(|o| {
+                    o.ok_or_else(|| StoreError::Backend("an append wrote nothing".into()))
+                });
+                let _ = reply.send(outcome);
+            }
+            Job::Snapshot(_, reply) => {
+                let _ = reply.send(written.map(drop));
+            }
+        }
+    }
 }
 
 /// Runs the writer until every sender is dropped.
@@ -62,15 +86,14 @@ pub(super) fn run(
             }
         };
         for (job, result) in batch.into_iter().zip(results) {
-            // The caller may have given up waiting; its append stands either way.
-            let _ = job.reply.send(result);
+            job.answer(result);
         }
         // Between batches the writer holds no lock, so a truncation cannot be kept out.
         wal.truncate_if_large(&conn, "writer");
     }
 }
 
-type BatchResult = (Vec<Result<AppendOutcome, StoreError>>, Position);
+type BatchResult = (Vec<Written>, Position);
 
 fn write_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<BatchResult> {
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -95,12 +118,20 @@ fn write_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<BatchRe
     );
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
+        let append = match job {
+            Job::Append(append, _) => append,
+            Job::Snapshot(snapshot, _) => {
+                save_snapshot(&tx, snapshot, &recorded_at)?;
+                results.push(Ok(None));
+                continue;
+            }
+        };
         let savepoint = tx.savepoint()?;
-        match append_one(&savepoint, &job.append, head, &recorded_at)? {
+        match append_one(&savepoint, append, head, &recorded_at)? {
             Ok(outcome) => {
                 savepoint.commit()?;
                 head = head.max(outcome.last_position);
-                results.push(Ok(outcome));
+                results.push(Ok(Some(outcome)));
             }
             // Dropping the savepoint rolls back whatever this append wrote.
             Err(refusal) => results.push(Err(refusal)),
@@ -210,6 +241,31 @@ fn append_one(
         ])?;
     }
     Ok(Ok(outcome))
+}
+
+/// Keeps `snapshot` as its stream's latest, with the position and link of the stream's event
+/// at its version; nothing when there is no such event, or when a later snapshot of the same
+/// layout is kept already.
+fn save_snapshot(conn: &Connection, snapshot: &Snapshot, taken_at: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO snapshots (stream, version, position, hash, state_version, state, taken_at)
+         SELECT stream, version, position, hash, ?3, ?4, ?5 FROM events
+         WHERE stream = ?1 AND version = ?2
+         ON CONFLICT (stream) DO UPDATE SET version = excluded.version,
+             position = excluded.position, hash = excluded.hash,
+             state_version = excluded.state_version, state = excluded.state,
+             taken_at = excluded.taken_at
+         WHERE excluded.version >= snapshots.version
+            OR excluded.state_version <> snapshots.state_version",
+    )?
+    .execute(params![
+        snapshot.stream,
+        snapshot.version,
+        snapshot.state_version,
+        snapshot.state,
+        taken_at
+    ])?;
+    Ok(())
 }
 
 /// A stream's version and last link (0 and the genesis link when it does not exist).

@@ -8,6 +8,11 @@ pub use super::aggregates::{
     cqrs_framework_commits_and_loads_aggregates,
 };
 pub use super::processes::several_processes_append_while_a_subscriber_tails;
+pub use super::snapshots::{
+    a_long_stream_loads_from_its_snapshot_like_a_full_replay,
+    a_snapshot_is_kept_only_with_the_event_it_was_taken_at,
+    a_snapshot_of_another_layout_is_passed_over_and_rebuilt,
+};
 use super::support::*;
 pub use super::verify::{
     an_event_edited_behind_the_stores_back_fails_verify,

@@ -8,6 +8,7 @@
 pub mod aggregates;
 pub mod checks;
 pub mod processes;
+pub mod snapshots;
 pub mod support;
 pub mod verify;
 pub mod windows;
@@ -24,6 +25,8 @@ pub trait Harness: Send + Sync {
     fn store(&self) -> Arc<dyn EventStore>;
     /// True when positions are 1, 2, 3, ... without gaps.
     fn dense_positions(&self) -> bool;
+    /// True when the backend keeps snapshots (KurrentDB's adapter does not yet).
+    fn keeps_snapshots(&self) -> bool;
     /// The store URL a child process opens to append to this same store (see
     /// `examples/append_until_killed.rs`), or `None` when processes cannot share it.
     fn child_store(&self) -> Option<String>;
@@ -61,6 +64,9 @@ macro_rules! conformance_suite {
             stats_count_events_and_streams,
             several_processes_append_while_a_subscriber_tails,
             a_filtered_read_covers_every_position_and_returns_only_its_types,
+            a_snapshot_is_kept_only_with_the_event_it_was_taken_at,
+            a_long_stream_loads_from_its_snapshot_like_a_full_replay,
+            a_snapshot_of_another_layout_is_passed_over_and_rebuilt,
         );
     };
     (@tests $fresh:path; $($check:ident),+ $(,)?) => {
