@@ -186,7 +186,7 @@ impl EventStore for SqliteEventStore {
         let stream = stream.to_owned();
         self.inner
             .readers
-            .run(move |conn| {
+            .run_now(move |conn| {
                 conn.prepare_cached(
                     "SELECT s.version, s.position, s.state_version, s.state FROM snapshots s
                      JOIN events e ON e.stream = s.stream AND e.version = s.version
@@ -308,7 +308,7 @@ impl EventStore for SqliteEventStore {
         let stream = stream.to_owned();
         self.inner
             .readers
-            .run(move |conn| {
+            .run_now(move |conn| {
                 conn.prepare_cached("SELECT version FROM streams WHERE stream = ?1")?
                     .query_row([stream], |r| r.get(0))
                     .optional()
@@ -320,7 +320,7 @@ impl EventStore for SqliteEventStore {
     async fn head(&self) -> Result<Position, StoreError> {
         self.inner
             .readers
-            .run(|conn| {
+            .run_now(|conn| {
                 conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
                     r.get(0)
                 })
@@ -331,7 +331,7 @@ impl EventStore for SqliteEventStore {
     async fn command_outcome(&self, command_id: Uuid) -> Result<Option<AppendOutcome>, StoreError> {
         self.inner
             .readers
-            .run(move |conn| writer::command_outcome(conn, command_id))
+            .run_now(move |conn| writer::command_outcome(conn, command_id))
             .await
     }
 

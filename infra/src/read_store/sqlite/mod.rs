@@ -97,11 +97,11 @@ impl SqliteReadStore {
         })
     }
 
-    fn read_now<T, F>(&self, work: F) -> Result<T, ReadStoreError>
+    async fn read_now<T, F>(&self, work: F) -> Result<T, ReadStoreError>
     where
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
-        self.readers.run_now(work).map_err(|e| match e {
+        self.readers.run_now(work).await.map_err(|e| match e {
             crate::StoreError::Unavailable(m) => ReadStoreError::Unavailable(m),
             other => ReadStoreError::Backend(other.to_string()),
         })
@@ -176,6 +176,7 @@ impl ReadStore for SqliteReadStore {
                 .query_row([id], |r| document(r.get(0)?, r.get(1)?, r.get(2)?))
                 .optional()
         })
+        .await
     }
 
     async fn get_many(
@@ -263,6 +264,7 @@ impl ReadStore for SqliteReadStore {
                 .optional()
                 .map(Option::unwrap_or_default)
         })
+        .await
     }
 
     async fn acquire_lease(
@@ -310,6 +312,7 @@ impl ReadStore for SqliteReadStore {
             .query_row(params![projection, now], |r| r.get(0))
             .optional()
         })
+        .await
     }
 
     async fn ping(&self) -> Result<(), ReadStoreError> {
