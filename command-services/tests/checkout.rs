@@ -4,7 +4,6 @@
 // A failed step aborts the test with its message; that is what unwrap is for here.
 #![allow(clippy::unwrap_used)]
 
-use async_trait::async_trait;
 use command_services::AppState;
 use command_services::checkout::provider::TestProvider;
 use command_services::checkout::{Checkout, Options};
@@ -20,9 +19,12 @@ use infra::read_store::sqlite::SqliteReadStore;
 use infra::sqlite::Durability;
 use infra::{SqliteConfig, SqliteEventStore};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 use uuid::Uuid;
+
+mod crashing;
+use crashing::Crashing;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -194,60 +196,6 @@ async fn an_order_waiting_for_payment_past_the_timeout_is_cancelled_and_its_stoc
     assert!(w.provider.effective("authorize").is_empty());
     stop.send(true).unwrap();
     worker.await.unwrap();
-}
-
-/// An event store that dies at its `n`th append, before it commits or after (the answer lost).
-struct Crashing {
-    inner: Arc<dyn EventStore>,
-    appends_left: AtomicUsize,
-    commit_then_die: bool,
-}
-
-#[async_trait]
-impl EventStore for Crashing {
-    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        if self.appends_left.fetch_sub(1, Ordering::SeqCst) > 0 {
-            return self.inner.append(request).await;
-        }
-        self.appends_left.store(0, Ordering::SeqCst);
-        if self.commit_then_die {
-            self.inner.append(request).await?;
-        }
-        Err(StoreError::Unavailable("the process died".into()))
-    }
-    async fn read_stream(&self, s: &str, v: Version) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(s, v).await
-    }
-    async fn read_payloads(&self, s: &str, v: Version) -> Result<Vec<EventPayload>, StoreError> {
-        self.inner.read_payloads(s, v).await
-    }
-    async fn read_all(&self, a: Position, l: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(a, l).await
-    }
-    async fn read_types(&self, a: Position, l: usize, t: &[&str]) -> Result<Window, StoreError> {
-        self.inner.read_types(a, l, t).await
-    }
-    async fn stream_version(&self, s: &str) -> Result<Version, StoreError> {
-        self.inner.stream_version(s).await
-    }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.inner.head().await
-    }
-    async fn command_outcome(&self, c: Uuid) -> Result<Option<AppendOutcome>, StoreError> {
-        self.inner.command_outcome(c).await
-    }
-    async fn verify(&self, s: &str) -> Result<VerifyReport, StoreError> {
-        self.inner.verify(s).await
-    }
-    async fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.inner.stats().await
-    }
-    fn watch_head(&self) -> tokio::sync::watch::Receiver<Position> {
-        self.inner.watch_head()
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
