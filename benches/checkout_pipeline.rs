@@ -6,8 +6,9 @@
 //! - **full load:** 2,000 prepared carts checked out by 64 clients as fast as the server
 //!   answers. The rate at which orders become paid against the rate at which checkouts are
 //!   accepted (goal ≥ 0.8);
-//! - **half load:** 1,000 checkouts sent at half the accepted rate just measured. The time
-//!   from each checkout to its order being paid (goal: p99 < 1 s).
+//! - **half load:** 1,000 checkouts sent at half the accepted rate just measured, then 1,000
+//!   at half the paid rate. The time from each checkout to its order being paid (goal: p99
+//!   < 1 s).
 //!
 //! Each cart holds one unit of one of 20 products (`BENCH_PRODUCTS=1` makes every order
 //! reserve the same product). Times are the store's commit times of `CartCheckedOut` and `OrderPaid`, read from the
@@ -255,31 +256,42 @@ async fn main() {
         paying / accepted
     );
 
-    let half = carts(&server, &tokens, &ids, HALF).await;
-    let pace = Duration::from_secs_f64(2.0 / accepted);
-    check_out_all(&server, half, Some(pace)).await;
-    let all = all_paid(&db, FULL + HALF).await;
-    let mut waits: Vec<f64> = all
-        .iter()
-        .filter(|(order, _)| !paid.contains_key(*order))
-        .map(|(_, (out, paid))| seconds(*out, *paid) * 1e3)
-        .collect();
-    waits.sort_by(f64::total_cmp);
-    let at = |q: f64| waits[((waits.len() as f64 * q) as usize).min(waits.len() - 1)];
-    println!(
-        "half load, {} checkouts at {:.0}/s: checkout to paid p50 {:.0} ms, p99 {:.0} ms, max \
-         {:.0} ms (goal p99 < 1,000 ms)",
-        waits.len(),
-        accepted / 2.0,
-        at(0.5),
-        at(0.99),
-        waits.last().unwrap()
-    );
+    // Half the rate checkouts were accepted at, then half the rate orders were paid at:
+    // the first is more than the pipeline can pay for, the second is within it.
+    let mut done = paid.len();
+    let mut p99s = Vec::new();
+    for (name, rate) in [("accepted", accepted), ("paid", paying)] {
+        let batch = carts(&server, &tokens, &ids, HALF).await;
+        let pace = Duration::from_secs_f64(2.0 / rate);
+        let before: std::collections::HashSet<String> = times(&db).into_keys().collect();
+        check_out_all(&server, batch, Some(pace)).await;
+        done += HALF;
+        let all = all_paid(&db, done).await;
+        let mut waits: Vec<f64> = all
+            .iter()
+            .filter(|(order, _)| !before.contains(*order))
+            .map(|(_, (out, paid))| seconds(*out, *paid) * 1e3)
+            .collect();
+        waits.sort_by(f64::total_cmp);
+        let at = |q: f64| waits[((waits.len() as f64 * q) as usize).min(waits.len() - 1)];
+        println!(
+            "half the {name} rate, {} checkouts at {:.0}/s: checkout to paid p50 {:.0} ms, \
+             p99 {:.0} ms, max {:.0} ms (goal p99 < 1,000 ms)",
+            waits.len(),
+            rate / 2.0,
+            at(0.5),
+            at(0.99),
+            waits.last().unwrap()
+        );
+        p99s.push(at(0.99));
+    }
     let goal = |met: bool| if met { "met" } else { "NOT met" };
     println!(
-        "goals: paid ≥ 0.8× accepted: {}; p99 checkout to paid < 1 s at half load: {}",
+        "goals: paid ≥ 0.8× accepted: {}; p99 checkout to paid < 1 s at half the accepted \
+         rate: {}, at half the paid rate: {}",
         goal(paying >= 0.8 * accepted),
-        goal(at(0.99) < 1_000.0)
+        goal(p99s[0] < 1_000.0),
+        goal(p99s[1] < 1_000.0)
     );
     Arc::into_inner(server).unwrap().stop();
     let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
