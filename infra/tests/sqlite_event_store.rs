@@ -296,3 +296,51 @@ async fn the_wal_stays_bounded_under_steady_appends_and_readers() {
     eprintln!("largest WAL while writing: {largest} bytes (limit {LIMIT})");
     assert_eq!(store.head().await.unwrap(), 6000);
 }
+
+/// A snapshot that cannot be written fails alone: the appends committed in the same
+/// transaction as it still land.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_snapshot_that_cannot_be_written_never_fails_an_append() {
+    use conformance::support::append;
+    use infra::event_store::{ExpectedVersion, Snapshot};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let store = SqliteEventStore::open(SqliteConfig::new(&path), Upcasters::domain()).unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER no_snapshots BEFORE INSERT ON snapshots
+             BEGIN SELECT RAISE(ABORT, 'snapshots are refused'); END;",
+        )
+        .unwrap();
+    let first = conformance::support::stream("thing");
+    store
+        .append(append(&first, ExpectedVersion::NoStream, 1))
+        .await
+        .unwrap();
+    let snapshot = || Snapshot {
+        stream: first.clone(),
+        version: 1,
+        position: 0,
+        state_version: 1,
+        state: "{}".into(),
+    };
+    // Many pairs at once, so that the writer puts snapshots and appends in one batch.
+    let pairs = (0..50).map(|_| {
+        let store = store.clone();
+        let (snapshot, stream) = (snapshot(), conformance::support::stream("thing"));
+        async move {
+            let (saved, appended) = tokio::join!(
+                store.save_snapshot(snapshot),
+                store.append(append(&stream, ExpectedVersion::NoStream, 1)),
+            );
+            (saved.is_err(), appended)
+        }
+    });
+    for (refused, appended) in futures_util::future::join_all(pairs).await {
+        assert!(refused, "the trigger refuses every snapshot");
+        appended.unwrap();
+    }
+    assert_eq!(store.stats().await.unwrap().events, 51);
+    assert_eq!(store.load_snapshot(&first).await.unwrap(), None);
+}

@@ -121,8 +121,16 @@ fn write_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<BatchRe
         let append = match job {
             Job::Append(append, _) => append,
             Job::Snapshot(snapshot, _) => {
-                save_snapshot(&tx, snapshot, &recorded_at)?;
-                results.push(Ok(None));
+                // In a savepoint of its own: a snapshot that cannot be written fails alone,
+                // never the appends it shares the transaction with.
+                let savepoint = tx.savepoint()?;
+                match save_snapshot(&savepoint, snapshot, &recorded_at) {
+                    Ok(()) => {
+                        savepoint.commit()?;
+                        results.push(Ok(None));
+                    }
+                    Err(e) => results.push(Err(sql_error(e))),
+                }
                 continue;
             }
         };
