@@ -1,5 +1,5 @@
-//! Runs one command against one aggregate: replay a retried `Idempotency-Key`, load (from a
-//! small cache when possible), decide, append with the expected version, and answer with the
+//! Runs one command against one aggregate: replay a retried `Idempotency-Key`, load (from the
+//! recently used states, bounded by count and size, when possible), decide, append with the expected version, and answer with the
 //! version and global position reached.
 //!
 //! Commands to one aggregate take turns in a process ([`crate::turns`]): each is decided on
@@ -14,6 +14,7 @@
 //! (see [`outcome`]).
 
 use crate::error::ApiError;
+use crate::states::{MAX_BYTES, MAX_STATES, States};
 use crate::turns::{Crowded, Turns};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, EventStore as _};
@@ -24,13 +25,9 @@ use infra::event_store::{
     AggregateStore, AppendOutcome, AppendRequest, EventMetadata, EventStore, ExpectedVersion,
     NewEvent, Position, StoreError, Version,
 };
-use lru::LruCache;
 use std::fmt::Debug;
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const CACHE_SIZE: usize = 10_000;
 
 /// How long a command lost to other processes is decided again before it answers 409.
 pub const RETRY_BOUND: Duration = Duration::from_secs(2);
@@ -61,7 +58,7 @@ pub struct CommandMeta {
 }
 
 /// An aggregate state with where it stands in the log.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Loaded<A> {
     /// The state.
     pub aggregate: A,
@@ -75,7 +72,7 @@ pub struct Loaded<A> {
 pub struct Executor<A: Aggregate> {
     store: Arc<dyn EventStore>,
     loader: AggregateStore<A>,
-    cache: Mutex<LruCache<String, Loaded<A>>>,
+    cache: Mutex<States<Loaded<A>>>,
     turns: Turns,
 }
 
@@ -129,20 +126,20 @@ where
         Self {
             loader: AggregateStore::new(store.clone()),
             store,
-            cache: Mutex::new(LruCache::new(
-                NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
-            )),
+            cache: Mutex::new(States::new(MAX_STATES, MAX_BYTES)),
             turns: Turns::default(),
         }
     }
 
     fn cached(&self, id: &str) -> Option<Loaded<A>> {
-        self.cache.lock().ok()?.get(id).cloned()
+        self.cache.lock().ok()?.get(id)
     }
 
     fn remember(&self, id: &str, loaded: Loaded<A>) {
+        // Measured before the lock: it takes time proportional to the state.
+        let size = crate::states::size_of(&loaded);
         if let Ok(mut cache) = self.cache.lock() {
-            cache.put(id.to_owned(), loaded);
+            cache.put_sized(id, loaded, size);
         }
     }
 

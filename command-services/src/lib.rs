@@ -6,7 +6,8 @@
 //! - [`app`]: the routers of the chosen domains merged, with their OpenAPI description;
 //! - [`server`]: build and run the service, graceful shutdown;
 //! - [`executor`]: load, decide, append with the expected version, answer with the position;
-//!   [`turns`]: commands to one aggregate run one after another in a process;
+//!   [`turns`]: commands to one aggregate run one after another in a process; [`states`]:
+//!   the recently used states it decides on, bounded by count and size;
 //! - [`context`], [`caller`], [`json`], [`path`]: what a request carries (ids, idempotency
 //!   key, caller, body, path) as extractors whose failures are problem details;
 //! - [`error`]: [`ApiError`] and its one status mapping; [`dto`]: wire types and answers;
@@ -33,6 +34,7 @@ pub mod path;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod states;
 pub mod throttle;
 pub mod turns;
 
