@@ -2,10 +2,12 @@
 //! status (the same figures as `ecommerce projections status`, from the stores, so it also
 //! sees projectors of other processes) and sets its gauges (`ecommerce_projection_position`,
 //! `_lag_events`, `_lag_seconds`, `_parked`) through [`infra::metrics::Metrics::projection`].
+//! The checkout process follows the log the same way; its figures go under
+//! `projection="checkout"`.
 
 use infra::event_store::EventStore;
 use projections::ops::state::OpsState;
-use projections::ops::status::status;
+use projections::ops::status::{lag_seconds, status};
 use projections::runtime::Projection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,4 +64,22 @@ pub async fn sample(sources: &Sources) {
             .projection(&s.name)
             .set(s.position, s.lag_events, s.lag_seconds, parked);
     }
+    if let Err(e) = checkout(sources).await {
+        tracing::debug!(error = %e, "checkout metrics: no status");
+    }
+}
+
+/// Sets the checkout process's gauges from its checkpoint (it parks nothing).
+async fn checkout(sources: &Sources) -> Result<(), projections::ops::OpsError> {
+    let read = sources.ops.read();
+    let position = read.checkpoint(command_services::checkout::KEY).await?;
+    let head = sources.events.head().await?;
+    let seconds = lag_seconds(sources.events.as_ref(), position, head).await?;
+    infra::metrics::global().projection("checkout").set(
+        position,
+        head.saturating_sub(position),
+        seconds,
+        0,
+    );
+    Ok(())
 }

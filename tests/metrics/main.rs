@@ -144,11 +144,17 @@ async fn the_scrape_parses_and_moves_with_requests_commands_appends_and_projecti
     let head = shop.events.head().await.unwrap();
     assert!(head > start);
 
-    let after = scrape_until(&shop, "every projection at the new head", |s| {
-        PROJECTIONS
-            .iter()
-            .all(|p| s.value(POSITION, &[("projection", p)]) == head as f64)
-    })
+    // The checkout process follows the log too, reported as the `checkout` projection.
+    let after = scrape_until(
+        &shop,
+        "every projection and the checkout at the new head",
+        |s| {
+            PROJECTIONS
+                .iter()
+                .chain(&["checkout"])
+                .all(|p| s.value(POSITION, &[("projection", p)]) == head as f64)
+        },
+    )
     .await;
 
     // Requests, under their route templates.
@@ -179,8 +185,8 @@ async fn the_scrape_parses_and_moves_with_requests_commands_appends_and_projecti
     assert_eq!(moved(&|s| s.value(BATCH_COUNT, &[])), written);
     assert_eq!(moved(&|s| s.value(BATCH_SUM, &[])), (head - start) as f64);
 
-    // Projections: moved to the head, no lag, none parked.
-    for projection in PROJECTIONS {
+    // Projections and the checkout: moved to the head, no lag, none parked.
+    for projection in PROJECTIONS.into_iter().chain(["checkout"]) {
         let labels = [("projection", projection)];
         assert!(after.value(POSITION, &labels) > before.value(POSITION, &labels));
         assert_eq!(after.value("ecommerce_projection_lag_events", &labels), 0.0);

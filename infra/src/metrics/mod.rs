@@ -22,6 +22,8 @@
 //! | `projection_lag_seconds` | gauge | `projection` | age of the oldest unapplied event |
 //! | `projection_parked` | gauge | `projection` | events parked (it cannot apply them) |
 //!
+//! The checkout process reports its checkpoint under `projection="checkout"`.
+//!
 //! Every label value comes from a closed set (route templates, status codes, command names,
 //! outcome words, projection names), never from ids, paths or tokens, so the number of series
 //! stays bounded.

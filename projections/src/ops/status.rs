@@ -114,8 +114,8 @@ pub async fn status(
     Ok(all)
 }
 
-/// How long the first event after `position` has waited.
-async fn lag_seconds(
+/// How long the first event after `position` has waited (0 when `position` is the head).
+pub async fn lag_seconds(
     events: &dyn EventStore,
     position: Position,
     head: Position,
