@@ -72,12 +72,7 @@ fn report(name: &str, run: &Run, bare: Option<&Run>) {
 
 #[tokio::main]
 async fn main() {
-    if std::process::Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipping: install wrk (apt-get install wrk) to run the HTTP load bench");
+    if !load::wrk_installed("HTTP load bench") {
         return;
     }
     let seconds: u64 = std::env::var("BENCH_SECONDS")

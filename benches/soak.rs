@@ -90,12 +90,7 @@ fn sampler(pid: u32, wal: PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHa
 
 #[tokio::main]
 async fn main() {
-    if std::process::Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipping: install wrk (apt-get install wrk) to run the soak");
+    if !load::wrk_installed("soak") {
         return;
     }
     let target = env("BENCH_SOAK_EVENTS", 1_000_000);

@@ -168,3 +168,15 @@ pub fn rss_mb(pid: u32) -> f64 {
         .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// True when `wrk` can be run; otherwise says how to install it, for `bench`.
+pub fn wrk_installed(bench: &str) -> bool {
+    let found = std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        eprintln!("skipping: install wrk (apt-get install wrk) to run the {bench}");
+    }
+    found
+}

@@ -142,6 +142,17 @@ impl SqliteEventStore {
         &self.inner.path
     }
 
+    /// Hands a job to the writer thread and waits for its answer.
+    async fn submit<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the event store writer has stopped".into());
+        self.inner.jobs.send(job(reply)).map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
     async fn read_stored<F>(&self, sql: String, bind: F) -> Result<Vec<RecordedEvent>, StoreError>
     where
         F: FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<Vec<StoredEvent>>
@@ -163,23 +174,11 @@ impl SqliteEventStore {
 impl EventStore for SqliteEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let append = prepare(request)?;
-        let (reply, answer) = oneshot::channel();
-        let closed = || StoreError::Unavailable("the event store writer has stopped".into());
-        self.inner
-            .jobs
-            .send(Job::Append(append, reply))
-            .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        self.submit(|reply| Job::Append(append, reply)).await
     }
 
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let closed = || StoreError::Unavailable("the event store writer has stopped".into());
-        self.inner
-            .jobs
-            .send(Job::Snapshot(snapshot, reply))
-            .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        self.submit(|reply| Job::Snapshot(snapshot, reply)).await
     }
 
     async fn load_snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
