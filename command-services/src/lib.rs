@@ -19,6 +19,7 @@
 //!   fingerprints; [`passwords`]: hashing and checking at the edge, retries that set one.
 
 pub mod admin;
+pub mod ahead;
 pub mod app;
 pub mod caller;
 pub mod checkout;

@@ -7,8 +7,8 @@
 //! appends unavailable while its reads still work, and those must keep answering.
 
 use super::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
-    StoreError, StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Pending, Position, RecordedEvent,
+    Snapshot, StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use crate::outage::Outage;
 use async_trait::async_trait;
@@ -58,6 +58,13 @@ impl EventStore for Breaker {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         self.check()?;
         self.note(self.inner.append(request).await)
+    }
+
+    async fn enqueue(&self, request: AppendRequest) -> Result<Pending, StoreError> {
+        self.check()?;
+        let pending = self.note(self.inner.enqueue(request).await)?;
+        let breaker = self.clone();
+        Ok(Box::pin(async move { breaker.note(pending.await) }))
     }
 
     async fn read_stream(

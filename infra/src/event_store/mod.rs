@@ -32,8 +32,13 @@ pub use subscription::Subscription;
 pub use types::*;
 
 use async_trait::async_trait;
+use std::future::Future;
+use std::pin::Pin;
 use tokio::sync::watch;
 use uuid::Uuid;
+
+/// An append handed to the store ([`EventStore::enqueue`]); it resolves once durable.
+pub type Pending = Pin<Box<dyn Future<Output = Result<AppendOutcome, StoreError>> + Send>>;
 
 /// An event store backend. Every backend passes the same conformance suite
 /// (`infra/tests/conformance`).
@@ -43,6 +48,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// whose `metadata.command_id` was stored before appends nothing and returns the first
     /// outcome with `deduplicated` set. Returns only once the events are durable.
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// Hands an append to the store and returns as soon as its place is fixed: an append this
+    /// process hands over later is written after it, so it may be decided on this one's
+    /// result (its expected version then fails if this one fails). Awaiting the [`Pending`]
+    /// gives the outcome once the events are durable, as [`EventStore::append`] does. The
+    /// default appends at once; a backend with one writer in the process overrides it, so a
+    /// hot stream's commands share commits instead of each waiting for the last one's.
+    async fn enqueue(&self, request: AppendRequest) -> Result<Pending, StoreError> {
+        let outcome = self.append(request).await;
+        Ok(Box::pin(std::future::ready(outcome)))
+    }
 
     /// A stream's events from `from_version` (inclusive), in version order.
     async fn read_stream(
@@ -128,4 +144,28 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Where the events live, for operators: a file or a server address, never credentials.
     fn describe(&self) -> String;
+}
+
+/// Checks the event an [`ExpectedVersion::After`] names and turns the request into one that
+/// expects the version alone, for backends that check `Exact` atomically: the event at a
+/// version never changes, so once it is the named one, the version check is enough. A
+/// stream not there yet, or ending in another event, is a conflict.
+pub async fn check_after(
+    store: &dyn EventStore,
+    mut request: AppendRequest,
+) -> Result<AppendRequest, StoreError> {
+    let Some((version, event)) = request.expected.last_event() else {
+        return Ok(request);
+    };
+    let found = store.read_stream(&request.stream, version.max(1)).await?;
+    let at = found.iter().find(|e| e.version == version);
+    if version == 0 || at.is_none_or(|e| e.event_id != event) {
+        return Err(StoreError::Conflict {
+            current: store.stream_version(&request.stream).await?,
+            stream: request.stream,
+            expected: request.expected,
+        });
+    }
+    request.expected = ExpectedVersion::Exact(version);
+    Ok(request)
 }

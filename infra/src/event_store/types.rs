@@ -21,15 +21,29 @@ pub enum ExpectedVersion {
     Exact(Version),
     /// Append whatever the version.
     Any,
+    /// The stream's last version must be exactly this, and its event at that version the one
+    /// with this id. For an append decided on a state whose own append may not be durable
+    /// yet ([`super::EventStore::enqueue`]): if that one fails, another writer's event may
+    /// take its version, and the version alone would then let this one through.
+    After(Version, Uuid),
 }
 
 impl ExpectedVersion {
-    /// True when a stream at `current` (0: no stream) satisfies the expectation.
+    /// True when a stream at `current` (0: no stream) satisfies the expectation; for
+    /// [`ExpectedVersion::After`], as far as the version goes (see [`ExpectedVersion::last_event`]).
     pub fn accepts(&self, current: Version) -> bool {
         match self {
             ExpectedVersion::NoStream => current == 0,
-            ExpectedVersion::Exact(v) => *v == current,
+            ExpectedVersion::Exact(v) | ExpectedVersion::After(v, _) => *v == current,
             ExpectedVersion::Any => true,
+        }
+    }
+
+    /// The event the stream must end with, for [`ExpectedVersion::After`].
+    pub fn last_event(&self) -> Option<(Version, Uuid)> {
+        match self {
+            ExpectedVersion::After(version, event) => Some((*version, *event)),
+            _ => None,
         }
     }
 }

@@ -45,7 +45,7 @@ pub fn state_at(current: Version) -> StreamState {
 pub fn expected_state(expected: ExpectedVersion) -> StreamState {
     match expected {
         ExpectedVersion::NoStream => StreamState::NoStream,
-        ExpectedVersion::Exact(v) => state_at(v),
+        ExpectedVersion::Exact(v) | ExpectedVersion::After(v, _) => state_at(v),
         ExpectedVersion::Any => StreamState::Any,
     }
 }

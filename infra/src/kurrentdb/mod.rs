@@ -27,6 +27,7 @@ mod head;
 pub mod names;
 mod read;
 
+use crate::event_store::check_after;
 use crate::event_store::hash::verify_chain;
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
@@ -118,7 +119,7 @@ impl KurrentDbEventStore {
 #[async_trait]
 impl EventStore for KurrentDbEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        let prepared = prepare(request)?;
+        let prepared = prepare(check_after(self, request).await?)?;
         let outcome = append::append(&self.inner.client, &self.inner.names, &prepared).await?;
         head::publish(&self.inner.head_tx, outcome.last_position);
         Ok(outcome)

@@ -3,8 +3,8 @@
 
 use super::AppendStatus;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
-    StoreError, StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Pending, Position, RecordedEvent,
+    Snapshot, StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -36,9 +36,15 @@ fn status(result: &Result<AppendOutcome, StoreError>) -> AppendStatus {
     match result {
         Ok(outcome) if outcome.deduplicated => AppendStatus::Deduplicated,
         Ok(_) => AppendStatus::Ok,
-        Err(StoreError::Conflict { .. }) => AppendStatus::Conflict,
-        Err(StoreError::Unavailable(_)) => AppendStatus::Unavailable,
-        Err(_) => AppendStatus::Error,
+        Err(error) => failure(error),
+    }
+}
+
+fn failure(error: &StoreError) -> AppendStatus {
+    match error {
+        StoreError::Conflict { .. } => AppendStatus::Conflict,
+        StoreError::Unavailable(_) => AppendStatus::Unavailable,
+        _ => AppendStatus::Error,
     }
 }
 
@@ -50,6 +56,22 @@ impl EventStore for MeteredEventStore {
         let result = self.inner.append(request).await;
         super::global().append(status(&result), events, started.elapsed());
         result
+    }
+
+    async fn enqueue(&self, request: AppendRequest) -> Result<Pending, StoreError> {
+        let events = request.events.len();
+        let started = Instant::now();
+        match self.inner.enqueue(request).await {
+            Ok(pending) => Ok(Box::pin(async move {
+                let result = pending.await;
+                super::global().append(status(&result), events, started.elapsed());
+                result
+            })),
+            Err(error) => {
+                super::global().append(failure(&error), events, started.elapsed());
+                Err(error)
+            }
+        }
     }
 
     async fn read_stream(

@@ -5,6 +5,7 @@ use super::errors::{is_race, pg_error};
 use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
 use super::{batch, listener, schema, snapshots};
+use crate::event_store::check_after;
 use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
@@ -158,7 +159,7 @@ fn signed(n: u64) -> i64 {
 #[async_trait]
 impl EventStore for PgEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        let append = prepare(request)?;
+        let append = prepare(check_after(self, request).await?)?;
         let (reply, answer) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event store writer has stopped".into());
         self.inner

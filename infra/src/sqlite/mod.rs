@@ -21,14 +21,15 @@ use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::stored::StoredEvent;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
-    StoreError, StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Pending, Position, RecordedEvent,
+    Snapshot, StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
 use errors::sql_error;
 use reader::{EVENT_COLUMNS, Readers, event_payload, stored_event};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use tokio::sync::{oneshot, watch};
@@ -142,15 +143,24 @@ impl SqliteEventStore {
         &self.inner.path
     }
 
-    /// Hands a job to the writer thread and waits for its answer.
-    async fn submit<T>(
+    /// Hands a job to the writer thread, which takes jobs in the order they are handed over;
+    /// the job's answer, to wait for.
+    fn hand<T: Send + 'static>(
         &self,
         job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
-    ) -> Result<T, StoreError> {
+    ) -> Result<impl Future<Output = Result<T, StoreError>> + Send + 'static, StoreError> {
         let (reply, answer) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event store writer has stopped".into());
         self.inner.jobs.send(job(reply)).map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        Ok(async move { answer.await.map_err(|_| closed())? })
+    }
+
+    /// Hands a job to the writer thread and waits for its answer.
+    async fn submit<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
+    ) -> Result<T, StoreError> {
+        self.hand(job)?.await
     }
 
     async fn read_stored<F>(&self, sql: String, bind: F) -> Result<Vec<RecordedEvent>, StoreError>
@@ -175,6 +185,11 @@ impl EventStore for SqliteEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let append = prepare(request)?;
         self.submit(|reply| Job::Append(append, reply)).await
+    }
+
+    async fn enqueue(&self, request: AppendRequest) -> Result<Pending, StoreError> {
+        let append = prepare(request)?;
+        Ok(Box::pin(self.hand(|reply| Job::Append(append, reply))?))
     }
 
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {

@@ -169,7 +169,11 @@ fn append_one(
         return Ok(Ok(first));
     }
     let (current, mut previous) = stream_head(conn, &append.stream)?;
-    if !append.expected.accepts(current) {
+    let ends_as_expected = match append.expected.last_event() {
+        Some((version, event)) => event_at(conn, &append.stream, version)? == Some(event),
+        None => true,
+    };
+    if !append.expected.accepts(current) || !ends_as_expected {
         return Ok(Err(StoreError::Conflict {
             stream: append.stream.clone(),
             expected: append.expected,
@@ -314,4 +318,12 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(e, _)
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
+}
+
+/// The id of a stream's event at `version`, if it has one.
+fn event_at(conn: &Connection, stream: &str, version: Version) -> rusqlite::Result<Option<Uuid>> {
+    conn.prepare_cached("SELECT event_id FROM events WHERE stream = ?1 AND version = ?2")?
+        .query_row(params![stream, version], |row| row.get::<_, Vec<u8>>(0))
+        .optional()
+        .map(|id| id.and_then(|bytes| Uuid::from_slice(&bytes).ok()))
 }

@@ -59,6 +59,45 @@ pub async fn appended_events_read_back_with_their_metadata(h: &impl Harness) {
     assert_eq!(store.head().await.unwrap(), outcome.last_position);
 }
 
+/// `After(version, event)`: the stream must be at `version` and end with `event`. Another
+/// event at that version (another writer's) is a conflict, as is a stream not there yet or
+/// past it.
+pub async fn an_append_after_an_event_needs_the_stream_to_end_with_it(h: &impl Harness) {
+    let store = h.store();
+    let s = stream("thing");
+    let first = append(&s, ExpectedVersion::NoStream, 2);
+    let last = first.events[1].event_id;
+    store.append(first).await.unwrap();
+    for (expected, at) in [
+        (ExpectedVersion::After(2, Uuid::now_v7()), 2),
+        (ExpectedVersion::After(1, last), 2),
+        (ExpectedVersion::After(3, last), 2),
+    ] {
+        match store.append(append(&s, expected, 1)).await {
+            Err(StoreError::Conflict { current, .. }) => assert_eq!(current, at),
+            other => panic!("expected a conflict for {expected:?}, got {other:?}"),
+        }
+    }
+    let next = append(&s, ExpectedVersion::After(2, last), 1);
+    let next_id = next.events[0].event_id;
+    let outcome = store.append(next).await.unwrap();
+    assert_eq!(outcome.last_version, 3);
+    assert!(matches!(
+        store
+            .append(append(&s, ExpectedVersion::After(2, last), 1))
+            .await,
+        Err(StoreError::Conflict { current: 3, .. })
+    ));
+    let other = stream("thing");
+    assert!(matches!(
+        store
+            .append(append(&other, ExpectedVersion::After(1, next_id), 1))
+            .await,
+        Err(StoreError::Conflict { current: 0, .. })
+    ));
+    assert_eq!(store.read_stream(&s, 1).await.unwrap().len(), 3);
+}
+
 pub async fn a_stale_expected_version_conflicts_and_writes_nothing(h: &impl Harness) {
     let store = h.store();
     let s = stream("thing");

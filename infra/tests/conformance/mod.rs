@@ -48,6 +48,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@tests $fresh;
             appended_events_read_back_with_their_metadata,
             a_stale_expected_version_conflicts_and_writes_nothing,
+            an_append_after_an_event_needs_the_stream_to_end_with_it,
             any_and_exact_expected_versions_append,
             an_append_with_one_bad_event_writes_none_of_it,
             a_retried_command_id_appends_nothing,
