@@ -6,6 +6,7 @@ use super::{EventStore, Position, RecordedEvent, StoreError, Window};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Reads the global log after a position, batch by batch, waiting when there is nothing new.
 pub struct Subscription {
@@ -15,6 +16,8 @@ pub struct Subscription {
     batch_size: usize,
     poll_interval: Duration,
     types: Option<Vec<&'static str>>,
+    pace: Duration,
+    last_read: Option<Instant>,
 }
 
 impl Subscription {
@@ -28,6 +31,8 @@ impl Subscription {
             batch_size: 500,
             poll_interval: Duration::from_secs(1),
             types: None,
+            pace: Duration::ZERO,
+            last_read: None,
         }
     }
 
@@ -40,6 +45,15 @@ impl Subscription {
     /// How long to sleep without a wake-up before looking anyway.
     pub fn poll_interval(mut self, poll_interval: Duration) -> Self {
         self.poll_interval = poll_interval;
+        self
+    }
+
+    /// While following the log ([`Subscription::next_window`]), reads at most once per
+    /// `pace`: under a steady stream of commits each read then takes what the last `pace`
+    /// brought, in one window, instead of a window per commit. A reader that was idle for
+    /// longer reads at once, so this costs latency only while the log is busy.
+    pub fn pace(mut self, pace: Duration) -> Self {
+        self.pace = pace;
         self
     }
 
@@ -85,6 +99,10 @@ impl Subscription {
     /// position it covers up to, waiting until the log has moved past where we are.
     pub async fn next_window(&mut self) -> Result<Window, StoreError> {
         loop {
+            if let Some(last) = self.last_read {
+                tokio::time::sleep_until(last + self.pace).await;
+            }
+            self.last_read = Some(Instant::now()).filter(|_| !self.pace.is_zero());
             if let Some(window) = self.try_next_window().await? {
                 return Ok(window);
             }

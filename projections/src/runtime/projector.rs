@@ -36,6 +36,10 @@ pub enum ProjectorError {
     },
 }
 
+/// While the log is busy, a projector reads it at most this often, so each read and each
+/// read-store transaction covers what many commits brought (see [`Subscription::pace`]).
+pub const PACE: Duration = Duration::from_millis(10);
+
 /// Knobs of a projector.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -146,6 +150,7 @@ impl Projector {
         Subscription::new(self.events.clone(), after)
             .batch_size(self.options.batch_size)
             .poll_interval(self.options.poll)
+            .pace(PACE)
             .only(self.projection.event_types())
     }
 
