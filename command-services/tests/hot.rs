@@ -18,6 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
+#[path = "pg/mod.rs"]
+mod pg;
+use pg::PgDatabase;
+
 const ADDS: usize = 32;
 
 fn process(store: &Arc<dyn EventStore>) -> AppState {
@@ -95,54 +99,6 @@ async fn thirty_two_adds_to_one_cart_in_one_process_all_land_on_sqlite() {
 async fn thirty_two_adds_to_one_cart_from_two_processes_all_land_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     adds_all_land(sqlite(dir.path()).await, 2).await;
-}
-
-/// A fresh PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
-    server: String,
-    name: String,
-}
-
-impl PgDatabase {
-    fn create() -> Option<Self> {
-        let Some(url) = std::env::var("ECOMMERCE_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
-            assert!(
-                std::env::var("ECOMMERCE_TEST_POSTGRES_REQUIRED").as_deref() != Ok("1"),
-                "ECOMMERCE_TEST_POSTGRES_REQUIRED=1 but ECOMMERCE_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!("skipped: set ECOMMERCE_TEST_POSTGRES_URL to run the PostgreSQL hot cart");
-            return None;
-        };
-        let name = format!("hot_{}", Uuid::now_v7().simple());
-        psql(&url, &format!("CREATE DATABASE {name}"));
-        Some(Self { server: url, name })
-    }
-
-    fn url(&self) -> String {
-        let (server, _) = self.server.rsplit_once('/').unwrap();
-        format!("{server}/{}", self.name)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        psql(
-            &self.server,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
-
-fn psql(url: &str, sql: &str) {
-    let status = std::process::Command::new("psql")
-        .args([url, "-q", "-c", sql])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "psql {sql}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

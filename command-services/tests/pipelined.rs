@@ -4,13 +4,16 @@
 //! when another writer's event has taken that state's version.
 //!
 //! The store here holds every append's answer until the test opens a gate, so "handed over
-//! before durable" is observed, not timed.
+//! before durable" is observed, not timed. On SQLite, and on PostgreSQL when
+//! `ECOMMERCE_TEST_POSTGRES_URL` is set (skipped, saying so, without it).
 
 // A failed step aborts the test with its message; that is what unwrap is for here.
 #![allow(clippy::unwrap_used)]
 
 #[path = "gated/mod.rs"]
 mod gated;
+#[path = "pg/mod.rs"]
+mod pg;
 
 use command_services::AppState;
 use command_services::executor::CommandMeta;
@@ -21,6 +24,7 @@ use infra::auth::{Secret, Tokens};
 use infra::event_store::aggregates::stream_name;
 use infra::event_store::{EventStore, StoreTarget};
 use infra::sqlite::Durability;
+use pg::PgDatabase;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -51,10 +55,43 @@ async fn run(s: &AppState, cart: CartId, command: CartCommand) {
         .unwrap();
 }
 
+async fn postgres(database: &PgDatabase) -> Arc<dyn EventStore> {
+    StoreTarget::Postgres(database.url())
+        .open(true, Durability::Normal)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_next_command_is_decided_before_the_last_one_is_durable() {
+async fn the_next_command_is_decided_before_the_last_one_is_durable_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let gated = Arc::new(Gated::new(sqlite(dir.path()).await));
+    decided_before_durable(sqlite(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_command_is_decided_before_the_last_one_is_durable_on_postgres() {
+    let Some(database) = PgDatabase::create() else {
+        return;
+    };
+    decided_before_durable(postgres(&database).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_decided_on_one_that_failed_is_refused_though_its_version_is_free_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    refused_after_a_failed_one(sqlite(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_decided_on_one_that_failed_is_refused_though_its_version_is_free_on_postgres() {
+    let Some(database) = PgDatabase::create() else {
+        return;
+    };
+    refused_after_a_failed_one(postgres(&database).await).await;
+}
+
+async fn decided_before_durable(store: Arc<dyn EventStore>) {
+    let gated = Arc::new(Gated::new(store));
     let s = process(gated.clone());
     let cart = CartId::from_uuid(Uuid::now_v7());
     gated.open();
@@ -89,10 +126,7 @@ async fn the_next_command_is_decided_before_the_last_one_is_durable() {
     assert_eq!(state.lines[0].quantity.get(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_append_decided_on_one_that_failed_is_refused_though_its_version_is_free() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sqlite(dir.path()).await;
+async fn refused_after_a_failed_one(store: Arc<dyn EventStore>) {
     let gated = Arc::new(Gated::new(store.clone()));
     let (mine, other) = (process(gated.clone()), process(store));
     let cart = CartId::from_uuid(Uuid::now_v7());

@@ -56,7 +56,8 @@ pub(super) async fn write(
     } else {
         HashSet::new()
     };
-    let decisions = decide(batch, &stored, &heads, taken);
+    let ends = stream_ends(conn, batch).await?;
+    let decisions = decide(batch, &stored, &heads, &ends, taken);
     let total: usize = decisions
         .iter()
         .zip(batch)
@@ -124,6 +125,33 @@ async fn stream_heads(
             let hash = <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS);
             Ok((row.try_get(0)?, (version.max(0) as Version, hash)))
         })
+        .collect()
+}
+
+/// The last event of each stream that an append expects to end with
+/// ([`crate::event_store::ExpectedVersion::After`]); no query when none does.
+async fn stream_ends(
+    conn: &mut PgConnection,
+    batch: &[&PreparedAppend],
+) -> Result<HashMap<String, Uuid>, sqlx::Error> {
+    let names: Vec<&str> = batch
+        .iter()
+        .filter(|a| a.expected.last_event().is_some())
+        .map(|a| a.stream.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(
+        "SELECT s.stream, e.event_id FROM streams s
+         JOIN events e ON e.stream = s.stream AND e.version = s.version
+         WHERE s.stream = ANY($1)",
+    )
+    .bind(names)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect()
 }
 

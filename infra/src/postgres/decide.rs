@@ -1,6 +1,7 @@
 //! Deciding a batch in memory, once the stored facts are loaded: each append is
 //! deduplicated (its command id was stored, or appeared earlier in the batch), refused (stale
-//! expected version, reused command id, duplicate event id) or written at which versions.
+//! expected version or last event, reused command id, duplicate event id) or written at
+//! which versions.
 
 use crate::event_store::prepared::PreparedAppend;
 use crate::event_store::{AppendOutcome, StoreError, Version};
@@ -24,9 +25,12 @@ pub(super) fn decide(
     batch: &[&PreparedAppend],
     stored: &HashMap<Uuid, AppendOutcome>,
     heads: &HashMap<String, (Version, [u8; 32])>,
+    ends: &HashMap<String, Uuid>,
     mut taken: HashSet<Uuid>,
 ) -> Vec<Decision> {
     let mut versions: HashMap<&str, Version> = HashMap::new();
+    // The last event each stream was given in this batch (beside `versions`).
+    let mut last_events: HashMap<&str, Uuid> = HashMap::new();
     let mut commands: HashMap<Uuid, usize> = HashMap::new();
     let mut decisions = Vec::with_capacity(batch.len());
     for (i, append) in batch.iter().enumerate() {
@@ -53,7 +57,15 @@ pub(super) fn decide(
             .get(stream)
             .copied()
             .unwrap_or_else(|| heads.get(stream).map_or(0, |h| h.0));
-        if !append.expected.accepts(current) {
+        let end = last_events
+            .get(stream)
+            .or_else(|| ends.get(stream))
+            .copied();
+        let ends_as_expected = append
+            .expected
+            .last_event()
+            .is_none_or(|(_, event)| end == Some(event));
+        if !append.expected.accepts(current) || !ends_as_expected {
             decisions.push(Decision::Refused(StoreError::Conflict {
                 stream: append.stream.clone(),
                 expected: append.expected,
@@ -74,6 +86,9 @@ pub(super) fn decide(
         }
         taken.extend(mine);
         versions.insert(stream, current + append.events.len() as Version);
+        if let Some(last) = append.events.last() {
+            last_events.insert(stream, last.event_id);
+        }
         if let Some(command_id) = append.command_id {
             commands.insert(command_id, i);
         }

@@ -5,12 +5,11 @@ use super::errors::{is_race, pg_error};
 use super::reader::{self, EVENT_COLUMNS, outcome, stored_event};
 use super::writer::{self, Job};
 use super::{batch, listener, schema, snapshots};
-use crate::event_store::check_after;
 use crate::event_store::hash::{GENESIS, verify_chain_to_head};
 use crate::event_store::prepared::prepare;
 use crate::event_store::{
-    AppendOutcome, AppendRequest, EventPayload, EventStore, Position, RecordedEvent, Snapshot,
-    StoreError, StoreStats, VerifyReport, Version, Window,
+    AppendOutcome, AppendRequest, EventPayload, EventStore, Pending, Position, RecordedEvent,
+    Snapshot, StoreError, StoreStats, VerifyReport, Version, Window,
 };
 use async_trait::async_trait;
 use domain::schema::Upcasters;
@@ -159,14 +158,20 @@ fn signed(n: u64) -> i64 {
 #[async_trait]
 impl EventStore for PgEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        let append = prepare(check_after(self, request).await?)?;
+        self.enqueue(request).await?.await
+    }
+
+    /// The writer task takes appends in the order they are handed over, and decides each
+    /// batch in that order, so an append may expect one handed over before it.
+    async fn enqueue(&self, request: AppendRequest) -> Result<Pending, StoreError> {
+        let append = prepare(request)?;
         let (reply, answer) = oneshot::channel();
         let closed = || StoreError::Unavailable("the event store writer has stopped".into());
         self.inner
             .jobs
             .send(Job { append, reply })
             .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        Ok(Box::pin(async move { answer.await.map_err(|_| closed())? }))
     }
 
     async fn read_stream(
