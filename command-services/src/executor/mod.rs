@@ -220,8 +220,9 @@ where
                         });
                     }
                     // That append failed, and with it what was decided on it (the cache was
-                    // dropped): decide again on the log.
-                    None => continue,
+                    // dropped): decide again on the log, within the same bound as a lost race.
+                    None if Instant::now() < deadline => continue,
+                    None => return Err(too_fast(None)),
                 },
                 Attempt::Again => {
                     fresh = true;
@@ -270,10 +271,7 @@ where
                         return Err(conflict(current));
                     }
                     if Instant::now() + pause > deadline {
-                        return Err(ApiError::Conflict {
-                            detail: "the resource is changing too fast; retry".into(),
-                            current_version: Some(current),
-                        });
+                        return Err(too_fast(Some(current)));
                     }
                     tokio::time::sleep(jittered(pause)).await;
                     pause = (pause * 2).min(MAX_PAUSE);
@@ -418,6 +416,14 @@ fn jittered(pause: Duration) -> Duration {
     let random = getrandom::u64().unwrap_or(0);
     let half = pause / 2;
     half + Duration::from_nanos(random % (half.as_nanos() as u64).max(1))
+}
+
+/// A race still lost after [`RETRY_BOUND`].
+fn too_fast(current: Option<Version>) -> ApiError {
+    ApiError::Conflict {
+        detail: "the resource is changing too fast; retry".into(),
+        current_version: current,
+    }
 }
 
 fn conflict(current: Version) -> ApiError {
