@@ -1,6 +1,9 @@
 //! An event store that dies at its `n`th append: shared by the checkout crash tests.
 
-use async_trait::async_trait;
+#[path = "../support/forward.rs"]
+#[macro_use]
+mod forward;
+
 use infra::event_store::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +17,7 @@ pub struct Crashing {
     pub commit_then_die: bool,
 }
 
-#[async_trait]
-impl EventStore for Crashing {
+forwarding_store!(Crashing {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         // Counted down to zero and no further, so that once dead it stays dead, however many
         // tasks append at once.
@@ -30,37 +32,4 @@ impl EventStore for Crashing {
         }
         Err(StoreError::Unavailable("the process died".into()))
     }
-    async fn read_stream(&self, s: &str, v: Version) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(s, v).await
-    }
-    async fn read_payloads(&self, s: &str, v: Version) -> Result<Vec<EventPayload>, StoreError> {
-        self.inner.read_payloads(s, v).await
-    }
-    async fn read_all(&self, a: Position, l: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(a, l).await
-    }
-    async fn read_types(&self, a: Position, l: usize, t: &[&str]) -> Result<Window, StoreError> {
-        self.inner.read_types(a, l, t).await
-    }
-    async fn stream_version(&self, s: &str) -> Result<Version, StoreError> {
-        self.inner.stream_version(s).await
-    }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.inner.head().await
-    }
-    async fn command_outcome(&self, c: Uuid) -> Result<Option<AppendOutcome>, StoreError> {
-        self.inner.command_outcome(c).await
-    }
-    async fn verify(&self, s: &str) -> Result<VerifyReport, StoreError> {
-        self.inner.verify(s).await
-    }
-    async fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.inner.stats().await
-    }
-    fn watch_head(&self) -> tokio::sync::watch::Receiver<Position> {
-        self.inner.watch_head()
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
+});

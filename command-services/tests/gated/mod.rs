@@ -1,7 +1,10 @@
 //! An event store whose appends are answered only while its gate is open: what was handed
 //! over is written at once, but nobody hears so until the test opens the gate.
 
-use async_trait::async_trait;
+#[path = "../support/forward.rs"]
+#[macro_use]
+mod forward;
+
 use infra::event_store::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -48,8 +51,7 @@ impl Gated {
     }
 }
 
-#[async_trait]
-impl EventStore for Gated {
+forwarding_store!(Gated {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         self.enqueue(request).await?.await
     }
@@ -63,37 +65,4 @@ impl EventStore for Gated {
             outcome
         }))
     }
-    async fn read_stream(&self, s: &str, v: Version) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(s, v).await
-    }
-    async fn read_payloads(&self, s: &str, v: Version) -> Result<Vec<EventPayload>, StoreError> {
-        self.inner.read_payloads(s, v).await
-    }
-    async fn read_all(&self, a: Position, l: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(a, l).await
-    }
-    async fn read_types(&self, a: Position, l: usize, t: &[&str]) -> Result<Window, StoreError> {
-        self.inner.read_types(a, l, t).await
-    }
-    async fn stream_version(&self, s: &str) -> Result<Version, StoreError> {
-        self.inner.stream_version(s).await
-    }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.inner.head().await
-    }
-    async fn command_outcome(&self, c: Uuid) -> Result<Option<AppendOutcome>, StoreError> {
-        self.inner.command_outcome(c).await
-    }
-    async fn verify(&self, s: &str) -> Result<VerifyReport, StoreError> {
-        self.inner.verify(s).await
-    }
-    async fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.inner.stats().await
-    }
-    fn watch_head(&self) -> watch::Receiver<Position> {
-        self.inner.watch_head()
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
+});
